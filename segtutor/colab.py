@@ -1,0 +1,131 @@
+"""Colab support: every notebook starts with an "Open in Colab" badge and a Colab-only install cell.
+
+The repository's GitHub location is the single constant :data:`REPOSITORY`. ``python -m segtutor.colab
+--write`` (re)writes the two header cells of every notebook; ``--check`` (and the test suite) fails when a
+notebook lacks them or when they point at another path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["BRANCH", "REPOSITORY", "badge_markdown", "check_notebook", "install_source", "write_header"]
+
+REPOSITORY = "segtutor/segtutor"
+"""The GitHub ``owner/name`` of this project: the one place that says where the repository lives."""
+BRANCH = "main"
+
+BADGE_TAG = "colab-badge"
+INSTALL_TAG = "colab-install"
+
+
+def badge_markdown(notebook_path: str) -> str:
+    """Return the Markdown of the "Open in Colab" badge for ``notebook_path`` (relative to the repo root)."""
+    url = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{notebook_path}"
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+
+
+def install_source() -> str:
+    """Return the install cell: it clones and installs segtutor on Colab, and does nothing elsewhere."""
+    return "\n".join(
+        [
+            "# On Google Colab: fetch segtutor (code, data, bundled checkpoints) and install it.",
+            "# Anywhere else this cell does nothing: your environment already has segtutor.",
+            "import os, sys",
+            "",
+            'if "google.colab" in sys.modules and not os.path.isdir("/content/segtutor"):',
+            f"    !git clone --depth 1 --branch {BRANCH} https://github.com/{REPOSITORY} /content/segtutor",
+            "    %pip install --quiet /content/segtutor",
+            'if "google.colab" in sys.modules:',
+            '    os.environ["SEGTUTOR_DATA_DIR"] = "/content/segtutor/data"',
+            '    os.chdir("/content/segtutor/notebooks")',
+        ]
+    )
+
+
+def _cell(cell_type: str, source: str, tag: str) -> dict:
+    cell = {"cell_type": cell_type, "metadata": {"tags": [tag]}, "source": source}
+    if cell_type == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def check_notebook(path: str | Path, root: str | Path) -> list[str]:
+    """Return the problems with ``path``'s header cells (an empty list when the header is right).
+
+    Parameters
+    ----------
+    path : str or Path
+        The notebook file.
+    root : str or Path
+        The repository root; the badge must point at ``path`` relative to it.
+    """
+    path, root = Path(path), Path(root)
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    problems = []
+    expected_badge = badge_markdown(_relative(path, root))
+    if not cells or cells[0].get("cell_type") != "markdown" or expected_badge not in _source(cells[0]):
+        problems.append(f"{path}: cell 0 must be the Colab badge for this notebook: {expected_badge}")
+    if len(cells) < 2 or cells[1].get("cell_type") != "code" or _source(cells[1]) != install_source():
+        problems.append(
+            f"{path}: cell 1 must be the Colab install cell; run `python -m segtutor.colab --write`."
+        )
+    return problems
+
+
+def write_header(path: str | Path, root: str | Path) -> bool:
+    """Insert or refresh the badge and install cells of one notebook; return ``True`` if the file changed."""
+    path, root = Path(path), Path(root)
+    text = path.read_text(encoding="utf-8")
+    nb = json.loads(text)
+    cells = [
+        c
+        for c in nb.get("cells", [])
+        if not {BADGE_TAG, INSTALL_TAG} & set(c.get("metadata", {}).get("tags", []))
+    ]
+    header = [
+        _cell("markdown", badge_markdown(_relative(path, root)), BADGE_TAG),
+        _cell("code", install_source(), INSTALL_TAG),
+    ]
+    old = [c for c in nb.get("cells", [])[:2]]
+    if len(old) == 2 and [_source(c) for c in old] == [_source(c) for c in header]:
+        return False
+    nb["cells"] = header + cells
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m segtutor.colab [--write | --check] [NOTEBOOK ...]``."""
+    from segtutor.paths import repo_root
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("--write", action="store_true", help="insert or refresh the header cells")
+    args = parser.parse_args(argv)
+    root = repo_root()
+    paths = args.notebooks or sorted((root / "notebooks").glob("*.ipynb"))
+    problems = []
+    for path in paths:
+        if args.write and write_header(path, root):
+            print(f"updated {path}")
+        problems += check_notebook(path, root)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from segtutor import setup_check
+from segtutor.setup_check import Check
+
+
+def test_all_required_checks_pass_in_the_test_environment():
+    checks = setup_check.run_checks(hub_timeout=0.5)
+    failed = [c.line() for c in checks if c.required and not c.ok]
+    assert failed == []
+
+
+def test_offline_hub_is_a_note_not_a_failure():
+    hub = next(c for c in setup_check.run_checks(hub_timeout=0.5) if c.name == "Hugging Face Hub")
+    assert hub.required is False and hub.ok is False  # the test session forces HF_HUB_OFFLINE=1
+    green, message = setup_check.verdict([hub])
+    assert green and "offline" in message
+
+
+def test_a_failed_required_check_turns_the_verdict_red_and_names_it():
+    green, message = setup_check.verdict([Check("torch", False, "not installed", "Run make install.")])
+    assert not green
+    assert message.startswith("RED") and "torch" in message
+
+
+def test_failed_line_shows_the_fix():
+    line = Check("Python", False, "3.8.0", "Install Python 3.10 or newer.").line()
+    assert "[FAIL]" in line and "-> Install Python 3.10" in line
