@@ -37,5 +37,7 @@ def test_command_line_exit_code_and_summary(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 ok, 0 failed" in out
     executed = nbformat.read(tmp_path / "out" / "one.ipynb", as_version=4)
-    printed = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    printed = [
+        o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    ]
     assert "3\n" in printed
