@@ -34,7 +34,8 @@ def install_source() -> str:
         [
             "# On Google Colab: fetch segtutor (code, data, bundled checkpoints) and install it.",
             "# Anywhere else this cell does nothing: your environment already has segtutor.",
-            "import os, sys",
+            "import os",
+            "import sys",
             "",
             'if "google.colab" in sys.modules and not os.path.isdir("/content/segtutor"):',
             f"    !git clone --depth 1 --branch {BRANCH} https://github.com/{REPOSITORY} /content/segtutor",
@@ -46,8 +47,10 @@ def install_source() -> str:
     )
 
 
-def _cell(cell_type: str, source: str, tag: str) -> dict:
+def _cell(cell_type: str, source: str, tag: str, with_id: bool) -> dict:
     cell = {"cell_type": cell_type, "metadata": {"tags": [tag]}, "source": source}
+    if with_id:  # cell ids exist from nbformat 4.5 on
+        cell["id"] = tag
     if cell_type == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -95,12 +98,13 @@ def write_header(path: str | Path, root: str | Path) -> bool:
         for c in nb.get("cells", [])
         if not {BADGE_TAG, INSTALL_TAG} & set(c.get("metadata", {}).get("tags", []))
     ]
+    with_id = (nb.get("nbformat", 4), nb.get("nbformat_minor", 0)) >= (4, 5)
     header = [
-        _cell("markdown", badge_markdown(_relative(path, root)), BADGE_TAG),
-        _cell("code", install_source(), INSTALL_TAG),
+        _cell("markdown", badge_markdown(_relative(path, root)), BADGE_TAG, with_id),
+        _cell("code", install_source(), INSTALL_TAG, with_id),
     ]
-    old = [c for c in nb.get("cells", [])[:2]]
-    if len(old) == 2 and [_source(c) for c in old] == [_source(c) for c in header]:
+    old = nb.get("cells", [])[:2]
+    if [(_source(c), c.get("id")) for c in old] == [(_source(c), c.get("id")) for c in header]:
         return False
     nb["cells"] = header + cells
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -77,7 +77,8 @@ def example_images(
                 images,
                 [url.rsplit("/", 1)[-1] for url in urls],
                 "coco",
-                f"Using {len(images)} real photos from the COCO 2017 validation set.",
+                f"Using {len(images)} real photo{'s' if len(images) != 1 else ''} "
+                "from the COCO 2017 validation set.",
             )
         except OSError as err:
             log.warning("Could not download the COCO example photos (%s); using ToyShapes images.", err)
@@ -94,5 +95,5 @@ def example_images(
         [s.image for s in samples],
         [s.file_name for s in samples],
         "toy-shapes",
-        f"Using {len(samples)} ToyShapes validation images ({reason}).",
+        f"Using {len(samples)} ToyShapes validation image{'s' if len(samples) != 1 else ''} ({reason}).",
     )
