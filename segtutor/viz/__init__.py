@@ -25,6 +25,7 @@ from segtutor.viz.draw import (
 )
 from segtutor.viz.figures import FIGURE_DPI, figure_to_png, notebook_figure, offscreen_figure
 from segtutor.viz.inputs import as_categories, as_rgb_image
+from segtutor.viz.notebook_display import show
 from segtutor.viz.overlay import Rendering, overlay, render
 from segtutor.viz.queries import draw_query_grid, query_table
 from segtutor.viz.segments import Segment, SegmentMap, as_segment_map
@@ -55,5 +56,6 @@ __all__ = [
     "overlay",
     "query_table",
     "render",
+    "show",
     "text_color",
 ]

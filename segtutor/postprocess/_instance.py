@@ -1,0 +1,171 @@
+"""Instance maps from MaskFormer / Mask2Former outputs: scored masks, one per detected object."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from segtutor.postprocess._inputs import Size, read_batch
+from segtutor.postprocess._steps import (
+    exceeds,
+    indicator,
+    last_mask_index,
+    mask_grid_size,
+    nearest_source_indices,
+    planes_per_chunk,
+    resize,
+    resize_like_transformers_mask2former,
+    row_sums,
+    run_length_encode,
+)
+
+
+def instance(
+    outputs: object,
+    *,
+    threshold: float = 0.5,
+    mask_threshold: float = 0.5,
+    overlap_mask_area_threshold: float = 0.8,
+    target_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    return_coco_annotation: bool = False,
+    return_binary_maps: bool = False,
+    pixel_mask: torch.Tensor | None = None,
+    processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    compatible: bool = False,
+) -> list[dict]:
+    """Turn model outputs into instance predictions: a score, a class and a mask per object.
+
+    Steps: score -> keep -> upsample -> ids (later masks paint over earlier ones in the map).
+
+    Parameters
+    ----------
+    outputs : Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput
+        ``class_queries_logits`` ``(B, Q, K + 1)`` (last class = "no object") and
+        ``masks_queries_logits`` ``(B, Q, h, w)``, float.
+    threshold : float
+        Keep an object if class probability x mean mask probability (inside its mask) is at least this.
+    mask_threshold : float
+        A mask is where its probability is above this. transformers ignores it (always 0.5): see Notes.
+    overlap_mask_area_threshold : float
+        Accepted for the same signature as transformers, which ignores it too.
+    target_sizes : sequence of (height, width), optional
+        Output size per image, usually the original image size. ``None`` keeps the mask grid.
+    return_coco_annotation : bool
+        Return ``segmentation`` as transformers' run-length encoding (one list per id, ascending).
+    return_binary_maps : bool
+        Return ``segmentation`` as ``(n, H, W)`` float32 0/1 masks, one per object (they may overlap).
+    pixel_mask, processed_sizes : optional
+        Where the image is inside the padded batch, as in `semantic`; not allowed with ``compatible``.
+    compatible : bool
+        ``True`` reproduces transformers' ``post_process_instance_segmentation`` exactly.
+
+    Returns
+    -------
+    list of dict
+        Per image ``{"segmentation": (H, W) int64 map of object ids (0, 1, ...), -1 = background,
+        "segments_info": [{"id", "label_id", "was_fused": False, "score"}, ...]}``.
+
+    Notes
+    -----
+    Differences from transformers (``compatible=False``, the default):
+
+    * padding is cropped before resizing (pass ``pixel_mask`` or ``processed_sizes``);
+    * mask probabilities are resized bilinearly from the model's grid, then thresholded at
+      ``mask_threshold``; transformers thresholds at 0.5 first (after a 384x384 detour for
+      Mask2Former) and enlarges the blocky result with nearest-neighbour resizing;
+    * the map is int64 (transformers: float32); with ``return_binary_maps`` and no object the result is
+      an empty ``(0, H, W)`` tensor (transformers: the map of -1);
+    * without ``target_sizes`` the map has the size of the mask grid showing the image.
+    """
+    if return_coco_annotation and return_binary_maps:
+        raise ValueError("return_coco_annotation and return_binary_maps cannot both be True; choose one.")
+    batch = read_batch(
+        outputs,
+        target_sizes=target_sizes,
+        pixel_mask=pixel_mask,
+        processed_sizes=processed_sizes,
+        compatible=compatible,
+    )
+    results = []
+    for class_logits, mask_logits, size in batch.images():
+        num_queries = class_logits.shape[0]
+        size = size or mask_grid_size(mask_logits, batch.mask2former)
+        # score: the best (query, class) pairs, as many as there are queries
+        class_probs = class_logits.softmax(dim=-1)[:, :-1]
+        class_scores, pairs = class_probs.flatten().topk(num_queries, sorted=False)
+        queries, labels = pairs // batch.num_labels, pairs % batch.num_labels
+        # keep (1/2): the final score, class x mask probability, never exceeds the class probability
+        candidates = exceeds(class_scores, threshold, strict=False).nonzero()[:, 0]
+        mask_logits = mask_logits[queries[candidates]]
+        if batch.mask2former:  # compatible mode: transformers' detour through 384x384
+            mask_logits = resize_like_transformers_mask2former(mask_logits)
+        mask_probs = mask_logits.sigmoid()
+        values, cut = (mask_logits, 0.0) if compatible else (mask_probs, mask_threshold)
+        in_mask = indicator(values, cut, strict=True)  # 1.0 inside the mask, as a float
+        # mask score: mean probability inside the mask (summed as transformers does)
+        inside = row_sums(mask_probs.flatten(1) * in_mask.flatten(1), num_queries)
+        scores = class_scores[candidates] * (inside / (in_mask.flatten(1).sum(dim=1) + 1e-6))
+        # keep (2/2): score high enough, then upsample -> ids, keeping masks still visible at the output size
+        passing = exceeds(scores, threshold, strict=False).nonzero()[:, 0]
+        if compatible:
+            painted = _paint_like_transformers(in_mask[passing].bool(), size, return_binary_maps)
+        else:
+            painted = _paint(mask_probs[passing], size, mask_threshold, return_binary_maps)
+        visible, segmentation, masks = painted
+        kept = passing[visible]
+        segments_info = [
+            {"id": i, "label_id": label, "was_fused": False, "score": round(score, 6)}
+            for i, (label, score) in enumerate(
+                zip(labels[candidates[kept]].tolist(), scores[kept].tolist(), strict=True)
+            )
+        ]
+        if return_binary_maps and (len(kept) > 0 or not compatible):  # transformers keeps the map if empty
+            segmentation = masks
+        elif return_coco_annotation:
+            segmentation = run_length_encode(segmentation)
+        results.append({"segmentation": segmentation, "segments_info": segments_info})
+    return results
+
+
+def _paint(
+    mask_probs: torch.Tensor, size: Size, mask_threshold: float, return_masks: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Resize probabilities bilinearly, threshold, and paint the visible masks in order.
+
+    Returns which masks are visible ``(n,)`` bool, the ``(H, W)`` int64 id map (-1 = none) and,
+    if asked, the visible masks ``(m, H, W)`` float32.
+    """
+    chunks = [resize(probs, size) > mask_threshold for probs in mask_probs.split(planes_per_chunk(size))]
+    masks = torch.cat(chunks) if chunks else mask_probs.new_zeros((0, *size), dtype=torch.bool)
+    visible = masks.flatten(1).any(dim=1)
+    masks = masks[visible]
+    return visible, last_mask_index(masks), masks.float() if return_masks else None
+
+
+def _paint_like_transformers(
+    in_mask: torch.Tensor, size: Size, return_masks: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """transformers' nearest-neighbour enlargement of ``in_mask (n, h, w)`` (bool), done by indexing.
+
+    Nearest resizing copies source row ``rows[y]`` and column ``cols[x]`` into pixel ``(y, x)``: a mask is
+    visible if it covers a copied source pixel, and painting the small masks then copying equals
+    painting the enlarged ones. The id map is float32, as in transformers.
+    """
+    rows, cols = nearest_source_indices((in_mask.shape[-2], in_mask.shape[-1]), size, in_mask.device)
+    visible = _copied_pixels(in_mask, rows, cols).flatten(1).any(dim=1)
+    masks = in_mask[visible]
+    segmentation = last_mask_index(masks).index_select(0, rows).index_select(1, cols).float()
+    if not return_masks:
+        return visible, segmentation, None
+    return visible, segmentation, masks.index_select(1, rows).index_select(2, cols).float()
+
+
+def _copied_pixels(masks: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """The source pixels that nearest resizing copies (all of them when enlarging)."""
+    copied_rows, copied_cols = rows.unique(), cols.unique()
+    if len(copied_rows) < masks.shape[-2]:
+        masks = masks.index_select(1, copied_rows)
+    if len(copied_cols) < masks.shape[-1]:
+        masks = masks.index_select(2, copied_cols)
+    return masks

@@ -1,0 +1,154 @@
+"""Panoptic maps from MaskFormer / Mask2Former outputs: every pixel gets at most one segment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from segtutor.postprocess._inputs import Size, read_batch
+from segtutor.postprocess._shared_planes import resized_argmax
+from segtutor.postprocess._steps import exceeds, mask_grid_size, resize_like_transformers_mask2former
+
+
+def panoptic(
+    outputs: object,
+    *,
+    threshold: float = 0.5,
+    mask_threshold: float = 0.5,
+    overlap_mask_area_threshold: float = 0.8,
+    label_ids_to_fuse: Iterable[int] | None = None,
+    target_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    pixel_mask: torch.Tensor | None = None,
+    processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    compatible: bool = False,
+) -> list[dict]:
+    """Turn model outputs into panoptic maps: segment ids per pixel plus what each segment is.
+
+    Steps: score -> keep -> upsample -> argmax -> validity -> ids.
+
+    Parameters
+    ----------
+    outputs : Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput
+        ``class_queries_logits`` ``(B, Q, K + 1)`` (last class = "no object") and
+        ``masks_queries_logits`` ``(B, Q, h, w)``, float.
+    threshold : float
+        Keep a query if its best class probability is above this (and the class is not "no object").
+    mask_threshold : float
+        A kept query's mask is where its score-weighted mask probability is at least this.
+    overlap_mask_area_threshold : float
+        A query keeps its segment only if the pixels it wins are more than this fraction of its mask.
+    label_ids_to_fuse : iterable of int, optional
+        Classes whose segments share one id (stuff such as sky). ``None`` fuses nothing.
+    target_sizes : sequence of (height, width), optional
+        Output size per image, usually the original image size. ``None`` keeps the mask grid.
+    pixel_mask, processed_sizes : optional
+        Where the image is inside the padded batch, as in `semantic`; not allowed with ``compatible``.
+    compatible : bool
+        ``True`` reproduces transformers' ``post_process_panoptic_segmentation`` exactly.
+
+    Returns
+    -------
+    list of dict
+        Per image ``{"segmentation": (H, W) int64 tensor of segment ids, -1 = no segment,
+        "segments_info": [{"id", "label_id", "was_fused", "score"}, ...]}``. Segment ids start at 1.
+
+    Notes
+    -----
+    Differences from transformers (``compatible=False``, the default):
+
+    * padding is cropped before resizing (pass ``pixel_mask`` or ``processed_sizes``), and masks are
+      resized once from the model's grid (transformers' Mask2Former processor goes through 384x384);
+    * pixels without a segment are -1 (transformers: 0, or a float map of -1 when no query is kept);
+      the map is always int64 (transformers: int32, or float32 when empty);
+    * fused classes get one id and one ``segments_info`` entry (score: the best of the fused queries);
+      transformers repeats the entry per query, and after a fused class reappears its id counter
+      restarts from that class's id, so two different segments can share an id;
+    * without ``target_sizes`` the map has the size of the mask grid showing the image.
+    """
+    batch = read_batch(
+        outputs,
+        target_sizes=target_sizes,
+        pixel_mask=pixel_mask,
+        processed_sizes=processed_sizes,
+        compatible=compatible,
+    )
+    fuse = set(label_ids_to_fuse or ())
+    results = []
+    for class_logits, mask_logits, size in batch.images():
+        size = size or mask_grid_size(mask_logits, batch.mask2former)
+        # score: each query's most likely class and its probability
+        scores, labels = class_logits.softmax(dim=-1).max(dim=-1)
+        # keep: confident queries that found something (the last class means "no object")
+        keep = labels.ne(batch.num_labels) & (scores > threshold)
+        scores, labels, mask_logits = scores[keep], labels[keep], mask_logits[keep]
+        if len(scores) == 0:
+            results.append(
+                {"segmentation": _no_segment_map(size, compatible, scores.device), "segments_info": []}
+            )
+            continue
+        if batch.mask2former:  # compatible mode: transformers' detour through 384x384
+            mask_logits = resize_like_transformers_mask2former(mask_logits)
+        mask_probs = mask_logits.sigmoid_()  # in place: mask_logits[keep] is already a copy
+        # upsample -> argmax: each pixel goes to the query with the highest score-weighted probability
+        owner, mask_area = _owner_and_mask_area(mask_probs, scores, size, mask_threshold)
+        # validity: a query keeps its segment only if it won most of its own mask
+        won_area = torch.bincount(owner.flatten(), minlength=len(scores))
+        won_most = exceeds(won_area / mask_area, overlap_mask_area_threshold, strict=True)
+        valid = (won_area > 0) & (mask_area > 0) & won_most
+        # ids: one per valid query, shared by the queries of a fused class
+        ids, segments_info = _segment_ids(labels.tolist(), scores.tolist(), valid.tolist(), fuse, compatible)
+        id_type = torch.int32 if compatible else torch.int64  # transformers' map is int32
+        segmentation = torch.tensor(ids, dtype=id_type, device=owner.device)[owner]
+        results.append({"segmentation": segmentation, "segments_info": segments_info})
+    return results
+
+
+def _owner_and_mask_area(
+    mask_probs: torch.Tensor, scores: torch.Tensor, size: Size, mask_threshold: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Winning query per pixel ``(H, W)`` and mask area per query ``(k,)``, both int64.
+
+    Each mask is resized, weighted by its query's score, and the best query wins the pixel (the
+    earlier one on ties, like ``argmax``). As in transformers, the mask area is counted on the
+    score-weighted probabilities.
+    """
+    if mask_probs.shape[-2:] != size:
+        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold)
+    weighted = mask_probs * scores.view(-1, 1, 1)
+    return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
+
+
+def _segment_ids(
+    labels: list[int], scores: list[float], valid: list[bool], fuse: set[int], compatible: bool
+) -> tuple[list[int], list[dict]]:
+    """Segment id of every kept query (``0``/``-1`` when invalid) and the ``segments_info`` list."""
+    ids, segments_info, fused_ids = [], [], {}
+    last_id = 0
+    for label, score, is_valid in zip(labels, scores, valid, strict=True):
+        if not is_valid:
+            ids.append(0 if compatible else -1)
+            continue
+        if label in fused_ids:
+            segment_id = fused_ids[label]
+            if compatible:  # transformers restarts its counter from the fused id
+                last_id = segment_id
+        else:
+            last_id += 1
+            segment_id = last_id
+        ids.append(segment_id)
+        info = {"id": segment_id, "label_id": label, "was_fused": label in fuse, "score": round(score, 6)}
+        if compatible or label not in fused_ids:
+            segments_info.append(info)
+        else:  # one entry per fused segment, with the best score
+            entry = next(entry for entry in segments_info if entry["id"] == segment_id)
+            entry["score"] = max(entry["score"], info["score"])
+        if label in fuse:
+            fused_ids[label] = segment_id
+    return ids, segments_info
+
+
+def _no_segment_map(size: Size, compatible: bool, device: torch.device) -> torch.Tensor:
+    if compatible:  # transformers returns a float map of -1 when no query is kept
+        return torch.full(size, -1.0, device=device)
+    return torch.full(size, -1, dtype=torch.long, device=device)

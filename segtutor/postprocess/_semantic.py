@@ -1,0 +1,99 @@
+"""Semantic maps from MaskFormer / Mask2Former outputs: one class per pixel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from transformers.image_processing_outputs import SemanticSegmentationPostProcessorOutput
+
+from segtutor.postprocess._inputs import Batch, read_batch
+from segtutor.postprocess._shared_planes import resize_then_argmax
+from segtutor.postprocess._steps import resize, resize_like_transformers_mask2former
+
+
+def semantic(
+    outputs: object,
+    *,
+    target_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    return_segmentation_scores: bool = False,
+    pixel_mask: torch.Tensor | None = None,
+    processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    compatible: bool = False,
+) -> list[torch.Tensor] | list[SemanticSegmentationPostProcessorOutput]:
+    """Turn model outputs into semantic maps: the most likely class at every pixel.
+
+    Steps: score (class probability x mask probability, summed over queries) -> upsample -> argmax.
+
+    Parameters
+    ----------
+    outputs : Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput
+        ``class_queries_logits`` ``(B, Q, K + 1)`` (last class = "no object") and
+        ``masks_queries_logits`` ``(B, Q, h, w)``, float.
+    target_sizes : sequence of (height, width), optional
+        Output size per image, usually the original image size. ``None`` keeps the mask grid.
+    return_segmentation_scores : bool
+        Also return the resized per-class scores ``(K, H, W)`` (then every class is resized: slower).
+    pixel_mask : torch.Tensor, optional
+        The processor's ``(B, H_pad, W_pad)`` pixel mask (1 = image, 0 = padding); its padding is cropped
+        from the masks before resizing. Not allowed with ``compatible=True``.
+    processed_sizes : sequence of (height, width), optional
+        Size of each resized image before padding, instead of ``pixel_mask`` (the padded size is then
+        taken as the largest of them, as the processor pads to the largest image).
+    compatible : bool
+        ``True`` reproduces transformers' ``post_process_semantic_segmentation`` exactly.
+
+    Returns
+    -------
+    list of torch.Tensor or list of SemanticSegmentationPostProcessorOutput
+        Per image an ``(H, W)`` int64 map of class ids in ``[0, K)``; with ``return_segmentation_scores``
+        the transformers output object with ``segmentation`` and ``segmentation_scores``.
+
+    Notes
+    -----
+    Differences from transformers (``compatible=False``, the default):
+
+    * the padding the processor added for batching is cropped before resizing, so an image gives the
+      same map alone or in a padded batch (pass ``pixel_mask`` or ``processed_sizes``);
+    * scores are computed on the model's mask grid and resized once; transformers' Mask2Former
+      processor first resizes all masks to 384x384 (ignoring the aspect ratio), MaskFormer's does not;
+    * without ``target_sizes`` the map has the size of the mask grid showing the image (padding cropped).
+    """
+    batch = read_batch(
+        outputs,
+        target_sizes=target_sizes,
+        pixel_mask=pixel_mask,
+        processed_sizes=processed_sizes,
+        compatible=compatible,
+    )
+    results = []
+    for scores, size in zip(_class_scores(batch, compatible), batch.target_sizes, strict=True):
+        if return_segmentation_scores:
+            scores = scores if size is None else resize(scores, size)
+            results.append(
+                SemanticSegmentationPostProcessorOutput(
+                    data={"segmentation": scores.argmax(dim=0), "segmentation_scores": scores}
+                )
+            )
+        else:  # upsample -> argmax, resizing only the classes that can win somewhere
+            results.append(scores.argmax(dim=0) if size is None else resize_then_argmax(scores, size))
+    return results
+
+
+def _class_scores(batch: Batch, compatible: bool) -> list[torch.Tensor]:
+    """Per image, how much each class covers each pixel: ``(K, h, w)`` float.
+
+    A query votes for class c at a pixel with P(class c) x P(pixel in mask); votes are summed.
+    """
+    class_probs = batch.class_logits.softmax(dim=-1)[..., :-1]  # drop "no object"
+    if compatible:  # the very same calls as transformers, on the whole batch
+        if batch.mask2former:  # transformers' detour through 384x384; sigmoid in place on our copy
+            mask_probs = resize_like_transformers_mask2former(batch.mask_logits.flatten(0, 1)).sigmoid_()
+            mask_probs = mask_probs.unflatten(0, batch.mask_logits.shape[:2])
+        else:
+            mask_probs = batch.mask_logits.sigmoid()
+        return list(torch.einsum("bqc, bqhw -> bchw", class_probs, mask_probs))
+    return [
+        torch.einsum("qc, qhw -> chw", probs, mask_logits.sigmoid())
+        for probs, (_, mask_logits, _) in zip(class_probs, batch.images(), strict=True)
+    ]

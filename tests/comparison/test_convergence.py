@@ -1,0 +1,112 @@
+"""Convergence data: assembled from training logs, written with its command, loaded back for plotting."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from segtutor.comparison import (
+    build_convergence,
+    checkpoint_dirs,
+    load_convergence,
+    toy_quality,
+    write_convergence,
+)
+from segtutor.paths import data_dir
+
+
+def _write_log(folder: Path, pq: list[float], *, steps: int = 300, eval_every: int = 100) -> Path:
+    folder.mkdir(parents=True)
+    log = {
+        "config": {
+            "steps": steps,
+            "batch_size": 8,
+            "eval_every": eval_every,
+            "learning_rate": 3e-4,
+            "seed": 0,
+        },
+        "history": [{"step": s, "loss": 10.0 / s, "lr": 1e-4, "elapsed_s": s / 10} for s in (50, 100, 150)],
+        "evaluations": [
+            {"step": eval_every * (i + 1), "elapsed_s": 1.0 + i, "PQ": v, "PQ_th": v / 2, "PQ_st": math.nan}
+            for i, v in enumerate(pq)
+        ],
+        "seconds": 42.0,
+    }
+    (folder / "training_log.json").write_text(json.dumps(log), encoding="utf-8")  # NaN as Python writes it
+    return folder
+
+
+@pytest.fixture
+def checkpoints(tmp_path: Path) -> Path:
+    root = tmp_path / "checkpoints"
+    _write_log(root / "toy-detr-panoptic", [0.1, 0.2, 0.3])
+    _write_log(root / "toy-maskformer-panoptic", [0.2, 0.4, 0.5])
+    _write_log(root / "toy-mask2former-panoptic", [0.3, 0.6, 0.7])
+    return root
+
+
+def test_curves_are_assembled_in_step_order(checkpoints: Path) -> None:
+    folders = checkpoint_dirs(checkpoints)
+    assert list(folders) == ["detr", "maskformer", "mask2former"]
+    document = build_convergence(folders)
+    assert document["same_budget"] is True
+    assert document["budget"] == {"steps": 300, "batch_size": 8, "eval_every": 100}
+    m2f = next(r for r in document["runs"] if r["architecture"] == "mask2former")
+    assert m2f["name"] == "Mask2Former"
+    assert m2f["steps"] == [100, 200, 300]
+    assert m2f["PQ"] == [0.3, 0.6, 0.7]
+    assert m2f["PQ_st"] == [None, None, None]  # nan in the log → None in JSON
+    assert m2f["loss_steps"] == [50, 100, 150]
+
+
+def test_written_file_loads_back_with_its_command(checkpoints: Path, tmp_path: Path) -> None:
+    path = write_convergence(
+        build_convergence(checkpoint_dirs(checkpoints)), tmp_path / "c.json", command="cmd x"
+    )
+    data = load_convergence(path)
+    assert data["command"] == "cmd x"
+    assert [len(r["steps"]) for r in data["runs"]] == [3, 3, 3]
+
+
+def test_different_budgets_are_flagged(tmp_path: Path) -> None:
+    a = _write_log(tmp_path / "a", [0.1], steps=300)
+    b = _write_log(tmp_path / "b", [0.1], steps=600)
+    assert build_convergence({"detr": a, "mask2former": b})["same_budget"] is False
+
+
+def test_log_without_evaluations_is_explained(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "training_log.json").write_text(
+        json.dumps({"history": [], "evaluations": []}), encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match=r"training_log.json: field 'evaluations'.*eval_every"):
+        build_convergence({"detr": folder})
+
+
+def test_toy_quality_reports_the_last_evaluation_in_percent(checkpoints: Path) -> None:
+    table = toy_quality(build_convergence(checkpoint_dirs(checkpoints)), keys=("PQ", "PQ_st"))
+    assert [row["model"] for row in table] == ["toy DETR", "toy MaskFormer", "toy Mask2Former"]
+    assert table[2]["PQ"] == pytest.approx(70.0)
+    assert table[2]["steps"] == 300
+    assert table[2]["PQ_st"] is None
+
+
+def test_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"segtutor\.comparison\.build_data"):
+        load_convergence(tmp_path / "nope.json")
+
+
+def test_bundled_convergence_data_loads() -> None:
+    path = data_dir() / "comparison" / "convergence.json"
+    if not path.is_file():
+        pytest.skip("data/comparison/convergence.json not built yet (needs the trained toy checkpoints)")
+    data = load_convergence(path)
+    assert {r["architecture"] for r in data["runs"]} == {"detr", "maskformer", "mask2former"}
+    assert data["same_budget"] is True
+    for run in data["runs"]:
+        assert run["steps"] == sorted(run["steps"])
+        assert all(v is None or 0.0 <= v <= 1.0 for v in run["PQ"])

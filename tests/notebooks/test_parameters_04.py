@@ -1,0 +1,54 @@
+"""Notebook 04 runs headless with papermill and non-default parameters, and really uses them."""
+
+from __future__ import annotations
+
+import pytest
+
+from segtutor.comparison import checkpoint_dirs
+from segtutor.paths import data_dir, repo_root
+
+NOTEBOOK = repo_root() / "notebooks" / "04_detr_maskformer_mask2former.ipynb"
+
+
+def _ready() -> bool:
+    return len(checkpoint_dirs()) == 3 and (data_dir() / "comparison" / "convergence.json").is_file()
+
+
+def _texts(notebook) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            parts.append(output.get("text", ""))
+            for mime in ("text/plain", "text/markdown"):
+                parts.append("".join(output.get("data", {}).get(mime, "")))
+    return "\n".join(parts)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _ready(), reason="needs the bundled checkpoints and data/comparison/convergence.json")
+def test_one_image_and_a_smaller_latency_input(tmp_path):
+    import papermill
+
+    parameters = {
+        "checkpoint_source": "bundled",
+        "image_indices": [3],
+        "latency_size": 64,
+        "latency_repeats": 2,
+        "threshold": 0.3,
+        "seed": 1,
+    }
+    executed = papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / NOTEBOOK.name),
+        parameters=parameters,
+        cwd=str(NOTEBOOK.parent),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    text = _texts(executed)
+    assert "Using 1 ToyShapes validation images" in text
+    assert "val_00003.png" in text
+    assert text.count("| 1×3×64×64 |") == 3  # the live latency table: one row per toy model
+    assert "with 3 Axes" in text  # one row of predictions: DETR, MaskFormer, Mask2Former
+    assert text.count("bundled TOY checkpoint") == 3
+    assert text.count("not answered yet") == 4
