@@ -40,10 +40,14 @@ _EXPORTS: dict[str, str] = {
     "write_toyshapes": "segtutor.data",
     # models, training, evaluation
     "load_model": "segtutor.models",
+    "LoadedModel": "segtutor.models",
+    "HubUnavailableError": "segtutor.models",
+    "model_categories": "segtutor.models",
     "load_for_finetuning": "segtutor.models",
     "train": "segtutor.training",
     "TrainConfig": "segtutor.training",
     "evaluate": "segtutor.metrics",
+    "EvaluationResult": "segtutor.metrics",
     # drawing and widgets
     "overlay": "segtutor.viz",
     "draw_semantic": "segtutor.viz",
