@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_postprocess.py          # 3 timed runs per case (a few minutes)
     .venv/bin/python benchmarks/bench_postprocess.py --quick  # 1 timed run per case
+    .venv/bin/python benchmarks/bench_postprocess.py --threads 1  # e.g. on a machine busy with other jobs
 
 For each task (semantic, instance, panoptic), 100 and 200 queries, 133 classes (COCO panoptic: 80
 things, 53 stuff fused in panoptic) and target sizes 480x640 and 1024x2048, it prints the time per
@@ -190,9 +191,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="one timed run per case instead of three")
     parser.add_argument("--architecture", choices=["mask2former", "maskformer"], default="mask2former")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory child process")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     transformers.logging.set_verbosity_error()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.memory_child:
         peak_memory_child(args.architecture)
         return 0

@@ -2,7 +2,8 @@
 
 Same arguments and results as transformers' ``post_process_*_segmentation`` methods, but the
 padding added for batching is cropped (``pixel_mask``), masks are resized once to the requested
-size, and the work is vectorised over queries. ``compatible=True`` reproduces transformers exactly.
+size, and the work is vectorised over queries. ``compatible=True`` reproduces transformers 5.24's
+results bit for bit (checked by the tests on CPU), only faster and with less memory.
 """
 
 from __future__ import annotations

@@ -71,9 +71,10 @@ def instance(
     Differences from transformers (``compatible=False``, the default):
 
     * padding is cropped before resizing (pass ``pixel_mask`` or ``processed_sizes``);
-    * mask probabilities are resized bilinearly from the model's grid, then thresholded at
-      ``mask_threshold``; transformers thresholds at 0.5 first (after a 384x384 detour for
-      Mask2Former) and enlarges the blocky result with nearest-neighbour resizing;
+    * a mask is where the probability exceeds ``mask_threshold`` (transformers: always 0.5), both for
+      the mask score (on the model's grid) and for the returned masks, which are resized bilinearly
+      as probabilities and then thresholded; transformers thresholds first (after a 384x384 detour
+      for Mask2Former) and enlarges the blocky result with nearest-neighbour resizing;
     * the map is int64 (transformers: float32); with ``return_binary_maps`` and no object the result is
       an empty ``(0, H, W)`` tensor (transformers: the map of -1);
     * without ``target_sizes`` the map has the size of the mask grid showing the image.

@@ -20,11 +20,12 @@ ties) and ``>= threshold`` counts; a small relative margin keeps rounding on the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
-import torch.nn.functional as F
 
 from segtutor.postprocess._inputs import Size
-from segtutor.postprocess._steps import resize
+from segtutor.postprocess._steps import planes_per_chunk, resize
 
 _MARGIN = 1e-5  # relative; bilinear resizing and one product round by a few 1e-7 at most
 
@@ -32,6 +33,11 @@ _MARGIN = 1e-5  # relative; bilinear resizing and one product round by a few 1e-
 # a map's rounding then depends on its position in the batch. Such outputs are cheap: resize all the
 # maps in one call, exactly as transformers does.
 _SMALL_OUTPUT = 256
+
+
+# Sharing planes pays off when the output has many more pixels than the maps; otherwise the maps
+# are resized a few at a time.
+_ENLARGEMENT = 4
 
 
 def is_small(size: Size) -> bool:
@@ -70,20 +76,22 @@ def resized_argmax(
         values = resize(maps, size) if weights is None else resize(maps, size) * weights.view(-1, 1, 1)
         counts = None if threshold is None else (values >= threshold).flatten(1).sum(dim=1)
         return values.argmax(dim=0), counts
+    if size[0] * size[1] < _ENLARGEMENT * maps.shape[-2] * maps.shape[-1]:
+        return _argmax_in_chunks(maps, size, weights, threshold)
     count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
     planes, plane_owners = _share_planes(maps, _where_maps_matter(maps, scale, threshold))
-    # each output pixel reads the 2x2 source block that starts at this flat index
+    # each output pixel reads the 2x2 source block that starts at (rows[y], cols[x])
     rows = _first_source_index(height, size[0], maps.device)
     cols = _first_source_index(width, size[1], maps.device)
-    block = rows.view(-1, 1) * width + cols.view(1, -1)
     factor = torch.cat([scale, scale.new_zeros(1)])  # label `count` (no map) -> 0, below any real value
     best = owner = None
     counts = torch.zeros(count + 1, dtype=torch.long, device=maps.device)
     for plane, owners in zip(planes, plane_owners, strict=True):
         # which map each output pixel of this plane shows, and that map's exact resized value
-        labels = owners.take(block)
-        values = resize(plane.unsqueeze(0), size)[0].mul_(factor[labels])
+        labels = _enlarge_blocks(owners.view(height, width), rows, cols)
+        values = resize(plane.unsqueeze(0), size)[0]
+        values.mul_(_enlarge_blocks(factor[owners].view(height, width), rows, cols))
         if threshold is not None:
             counts += torch.bincount(
                 torch.where(values >= threshold, labels, count).flatten(), minlength=count + 1
@@ -95,6 +103,38 @@ def resized_argmax(
             owner = torch.where(wins, labels, owner)
             torch.maximum(best, values, out=best)
     return owner.long(), counts[:count] if threshold is not None else None
+
+
+def _argmax_in_chunks(
+    maps: torch.Tensor, size: Size, weights: torch.Tensor | None, threshold: float | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`resized_argmax` by resizing a few maps at a time and keeping a running best."""
+    best = owner = None
+    counts = []
+    for start in range(0, len(maps), planes_per_chunk(size)):
+        values = resize(maps[start : start + planes_per_chunk(size)], size)
+        if weights is not None:
+            values.mul_(weights[start : start + len(values)].view(-1, 1, 1))
+        value, index = values.max(dim=0)  # first maximum, like argmax
+        if threshold is not None:
+            counts.append(count_at_least_(values, threshold))
+        if best is None:
+            best, owner = value, index
+        else:  # strictly better only: on a tie the earlier map keeps the pixel
+            better = value > best
+            torch.where(better, value, best, out=best)
+            torch.where(better, index.add_(start), owner, out=owner)
+    return owner, torch.cat(counts) if threshold is not None else None
+
+
+def count_at_least_(planes: torch.Tensor, threshold: float) -> torch.Tensor:
+    """How many values of each of ``planes (n, H, W)`` (float32) reach ``threshold``, ``(n,)`` int64.
+
+    Overwrites ``planes`` with 1.0 / 0.0: float sums are much faster than bool sums, and exact.
+    """
+    if planes[0].numel() >= 2**24:  # float32 sums of ones are exact only below 2**24
+        return (planes >= threshold).flatten(1).sum(dim=1)
+    return torch.ge(planes, threshold, out=planes).flatten(1).sum(dim=1).long()
 
 
 def resize_then_argmax(scores: torch.Tensor, size: Size) -> torch.Tensor:
@@ -119,21 +159,15 @@ def _classes_that_can_win(scores: torch.Tensor) -> torch.Tensor:
     """
     highest = scores.flatten(1).amax(dim=1)  # (C,) each class's best score anywhere
     top = highest.max()
-    blocks = scores[highest >= top - 0.9 * top.abs()]  # the strong classes (at least 10% of the top)
-    if blocks.shape[-2] == 1 or blocks.shape[-1] == 1:
-        blocks = F.pad(blocks, (0, 1, 0, 1), mode="replicate")
-    block_minimum = torch.minimum(
-        torch.minimum(blocks[:, :-1, :-1], blocks[:, 1:, :-1]),
-        torch.minimum(blocks[:, :-1, 1:], blocks[:, 1:, 1:]),
-    )
-    floor = block_minimum.amax(dim=0).amin()  # in every block, some strong class reaches the floor
+    strong = scores[highest >= top - 0.9 * top.abs()]  # the classes reaching 10% of the top somewhere
+    floor = _block_bound(strong, torch.minimum).amax(dim=0).amin()  # some strong class, in every block
     margin = 1e-5 * (highest.abs() + floor.abs()) + 1e-30
     return (highest >= floor - margin).nonzero()[:, 0]
 
 
 def _where_maps_matter(maps: torch.Tensor, scale: torch.Tensor, threshold: float | None) -> torch.Tensor:
     """``(n, h, w)`` bool: block (i, j) (source rows i, i+1 and columns j, j+1) where each map matters."""
-    low, high = _block_bounds(maps)
+    low, high = _block_bound(maps, torch.minimum), _block_bound(maps, torch.maximum)
     low.mul_(scale.view(-1, 1, 1))
     high.mul_(scale.view(-1, 1, 1))
     level = low.amax(dim=0)  # the winner reaches at least this
@@ -143,15 +177,18 @@ def _where_maps_matter(maps: torch.Tensor, scale: torch.Tensor, threshold: float
     return high >= level - margin
 
 
-def _block_bounds(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Minimum and maximum over each 2x2 block (the last row and column repeat themselves)."""
-    padded = F.pad(maps, (0, 1, 0, 1), mode="replicate")
-    corners = (padded[:, :-1, :-1], padded[:, 1:, :-1], padded[:, :-1, 1:], padded[:, 1:, 1:])
-    low, high = torch.minimum(corners[0], corners[1]), torch.maximum(corners[0], corners[1])
-    for corner in corners[2:]:
-        torch.minimum(low, corner, out=low)
-        torch.maximum(high, corner, out=high)
-    return low, high
+def _block_bound(maps: torch.Tensor, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
+    """Minimum (or maximum) over each 2x2 block; blocks of the last row and column are narrower."""
+    return _with_next(_with_next(maps, combine, dim=-1), combine, dim=-2)
+
+
+def _with_next(values: torch.Tensor, combine: Callable[..., torch.Tensor], dim: int) -> torch.Tensor:
+    """``combine`` each element with its next neighbour along ``dim`` (the last one stays as it is)."""
+    result = values.clone()
+    length = values.shape[dim]
+    ahead, behind = values.narrow(dim, 0, length - 1), values.narrow(dim, 1, length - 1)
+    combine(ahead, behind, out=result.narrow(dim, 0, length - 1))
+    return result
 
 
 def _share_planes(maps: torch.Tensor, matters: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -171,14 +208,20 @@ def _share_planes(maps: torch.Tensor, matters: torch.Tensor) -> tuple[torch.Tens
     for i in range(len(overlaps)):  # a loop over maps on a small (n, n) table, not on pixels
         taken = {plane_of[j] for j in range(i) if overlaps[i][j]}
         plane_of.append(min(set(range(len(taken) + 1)) - taken))
-    index = torch.tensor(plane_of, device=maps.device)
     count, height, width = maps.shape
-    planes = maps.new_zeros(max(plane_of) + 1, height * width)
-    planes.index_add_(0, index, torch.where(footprint, maps, 0.0).flatten(1))  # footprints never overlap
-    ids = torch.arange(1, count + 1, dtype=torch.int32, device=maps.device).view(-1, 1)
-    owner = torch.zeros(len(planes), height * width, dtype=torch.int32, device=maps.device)
-    owner.index_add_(0, index, torch.where(matters.flatten(1), ids, 0))
+    # plane c = sum of its maps, each kept on its footprint only: footprints never overlap, so every
+    # sum has at most one non-zero term and is exact (1.0 * x + 0.0 * y + ... == x)
+    in_plane = torch.zeros(max(plane_of) + 1, count, dtype=maps.dtype, device=maps.device)
+    in_plane[plane_of, range(count)] = 1.0
+    planes = in_plane @ torch.where(footprint, maps, 0.0).flatten(1)
+    ids = torch.arange(1, count + 1, dtype=maps.dtype, device=maps.device).view(-1, 1)  # exact below 2**24
+    owner = (in_plane @ torch.where(matters.flatten(1), ids, 0.0)).int()
     return planes.view(-1, height, width), torch.where(owner > 0, owner - 1, count)
+
+
+def _enlarge_blocks(per_block: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """Copy a per-block value ``(h, w)`` to every output pixel reading that block ``(H, W)``."""
+    return per_block.index_select(0, rows).index_select(1, cols)
 
 
 def _first_source_index(source: int, size: int, device: torch.device) -> torch.Tensor:
@@ -187,5 +230,6 @@ def _first_source_index(source: int, size: int, device: torch.device) -> torch.T
     Asked from torch itself: resizing one-hot rows shows which source rows each output row mixes.
     """
     one_hot = torch.eye(source, device=device).view(source, source, 1)
-    mixes = resize(one_hot, (size, 1))[:, :, 0] != 0  # (source, size)
-    return mixes.to(torch.uint8).argmax(dim=0)
+    mixes = resize(one_hot, (size, 1))[:, :, 0] != 0  # (source, size): does output j read source i?
+    source_index = torch.arange(source, device=device).view(-1, 1)
+    return torch.where(mixes, source_index, source).amin(dim=0)

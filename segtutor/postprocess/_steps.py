@@ -1,9 +1,9 @@
 """Private steps shared by `semantic`, `instance` and `panoptic`, each named after what it does.
 
-The resize helpers call ``torch.nn.functional.interpolate`` exactly as transformers does, only on
-fewer masks or classes, or a few at a time: interpolation treats every (batch, channel) plane on its
-own, so a plane resized alone equals the same plane resized with all the others. The tests check
-this on the installed torch.
+Compatible mode calls ``torch.nn.functional.interpolate`` exactly as transformers does, but often on
+fewer masks. For outputs of ordinary size torch resizes every (batch, channel) plane on its own, so a
+plane resized alone equals the same plane resized among others (the tests check this on the
+installed torch); very small outputs are the exception, handled in ``_shared_planes``.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def test_pixels_of_a_rejected_segment_are_minus_one():
 
 def test_correct_mode_matches_transformers_maskformer_when_nothing_is_padded(synthetic):
     outputs = synthetic("maskformer", seed=11, batch=2)
-    sizes = [(50, 70), (31, 20)]
+    sizes = [(150, 170), (31, 20)]
     for ours, theirs in zip(
         semantic(outputs, target_sizes=sizes),
         semantic(outputs, target_sizes=sizes, compatible=True),

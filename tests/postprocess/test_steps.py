@@ -71,6 +71,7 @@ def _blobs(count: int, grid: tuple[int, int], seed: int) -> torch.Tensor:
         (5, (1, 9), (4, 300)),
         (1, (6, 6), (200, 100)),
         (9, (7, 7), (130, 130)),
+        (20, (100, 120), (150, 160)),  # less than 4x enlarged: the maps are resized a few at a time
         (12, (24, 32), (97, 130)),  # small output: every map is resized, in one call
         (30, (40, 30), (23, 17)),
     ],
