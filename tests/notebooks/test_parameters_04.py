@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
+from PIL import Image
 
 from segtutor.comparison import checkpoint_dirs
 from segtutor.paths import data_dir, repo_root
@@ -12,6 +16,16 @@ NOTEBOOK = repo_root() / "notebooks" / "04_detr_maskformer_mask2former.ipynb"
 
 def _ready() -> bool:
     return len(checkpoint_dirs()) == 3 and (data_dir() / "comparison" / "convergence.json").is_file()
+
+
+def _pngs(notebook) -> list[Image.Image]:
+    return [
+        Image.open(io.BytesIO(base64.b64decode(output["data"]["image/png"])))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
 
 
 def _texts(notebook) -> str:
@@ -46,9 +60,10 @@ def test_one_image_and_a_smaller_latency_input(tmp_path):
         progress_bar=False,
     )
     text = _texts(executed)
-    assert "Using 1 ToyShapes validation images" in text
+    assert "Using 1 ToyShapes validation image (" in text
     assert "val_00003.png" in text
     assert text.count("| 1×3×64×64 |") == 3  # the live latency table: one row per toy model
-    assert "with 3 Axes" in text  # one row of predictions: DETR, MaskFormer, Mask2Former
+    predictions = _pngs(executed)[-1]  # one row of three panels (DETR, MaskFormer, Mask2Former), not two
+    assert predictions.width > 3 * predictions.height
     assert text.count("bundled TOY checkpoint") == 3
     assert text.count("not answered yet") == 4
