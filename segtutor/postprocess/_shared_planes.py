@@ -16,14 +16,18 @@ maps matter in a small part of the image only, so:
 
 The result is identical to ``resize(maps, size) * weights`` followed by ``argmax`` (first maximum on
 ties) and ``>= threshold`` counts; a small relative margin keeps rounding on the safe side.
+
+On the CPU, where torch's bilinear arithmetic is reproduced and checked (`_exact_bilinear`),
+`resized_argmax` goes further and resizes no plane at all: see `_close_calls`. Shared planes remain
+the path for other devices, whose kernels round differently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
+from segtutor.postprocess._close_calls import argmax_with_close_calls, block_bound
+from segtutor.postprocess._exact_bilinear import grid_for
 from segtutor.postprocess._inputs import Size
 from segtutor.postprocess._steps import planes_per_chunk, resize
 
@@ -76,10 +80,13 @@ def resized_argmax(
         values = resize(maps, size) if weights is None else resize(maps, size) * weights.view(-1, 1, 1)
         counts = None if threshold is None else (values >= threshold).flatten(1).sum(dim=1)
         return values.argmax(dim=0), counts
-    if size[0] * size[1] < _ENLARGEMENT * maps.shape[-2] * maps.shape[-1]:
-        return _argmax_in_chunks(maps, size, weights, threshold)
     count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
+    grid = grid_for((height, width), size, maps.device)
+    if grid is not None:  # CPU: resize only the close calls, with torch's own arithmetic
+        return argmax_with_close_calls(maps, grid, scale.float(), threshold)
+    if size[0] * size[1] < _ENLARGEMENT * height * width:
+        return _argmax_in_chunks(maps, size, weights, threshold)
     planes, plane_owners = _share_planes(maps, _where_maps_matter(maps, scale, threshold))
     # each output pixel reads the 2x2 source block that starts at (rows[y], cols[x])
     rows = _first_source_index(height, size[0], maps.device)
@@ -160,14 +167,14 @@ def _classes_that_can_win(scores: torch.Tensor) -> torch.Tensor:
     highest = scores.flatten(1).amax(dim=1)  # (C,) each class's best score anywhere
     top = highest.max()
     strong = scores[highest >= top - 0.9 * top.abs()]  # the classes reaching 10% of the top somewhere
-    floor = _block_bound(strong, torch.minimum).amax(dim=0).amin()  # some strong class, in every block
+    floor = block_bound(strong, torch.minimum).amax(dim=0).amin()  # some strong class, in every block
     margin = 1e-5 * (highest.abs() + floor.abs()) + 1e-30
     return (highest >= floor - margin).nonzero()[:, 0]
 
 
 def _where_maps_matter(maps: torch.Tensor, scale: torch.Tensor, threshold: float | None) -> torch.Tensor:
     """``(n, h, w)`` bool: block (i, j) (source rows i, i+1 and columns j, j+1) where each map matters."""
-    low, high = _block_bound(maps, torch.minimum), _block_bound(maps, torch.maximum)
+    low, high = block_bound(maps, torch.minimum), block_bound(maps, torch.maximum)
     low.mul_(scale.view(-1, 1, 1))
     high.mul_(scale.view(-1, 1, 1))
     level = low.amax(dim=0)  # the winner reaches at least this
@@ -175,20 +182,6 @@ def _where_maps_matter(maps: torch.Tensor, scale: torch.Tensor, threshold: float
         level = level.clamp(max=threshold)
     margin = _MARGIN * float(high.amax().abs()) + 1e-30  # values are non-negative and at most this
     return high >= level - margin
-
-
-def _block_bound(maps: torch.Tensor, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
-    """Minimum (or maximum) over each 2x2 block; blocks of the last row and column are narrower."""
-    return _with_next(_with_next(maps, combine, dim=-1), combine, dim=-2)
-
-
-def _with_next(values: torch.Tensor, combine: Callable[..., torch.Tensor], dim: int) -> torch.Tensor:
-    """``combine`` each element with its next neighbour along ``dim`` (the last one stays as it is)."""
-    result = values.clone()
-    length = values.shape[dim]
-    ahead, behind = values.narrow(dim, 0, length - 1), values.narrow(dim, 1, length - 1)
-    combine(ahead, behind, out=result.narrow(dim, 0, length - 1))
-    return result
 
 
 def _share_planes(maps: torch.Tensor, matters: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,0 +1,117 @@
+"""Close calls: torch's bilinear arithmetic reproduced at chosen pixels, and the argmax built on it."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from segtutor.postprocess import _shared_planes
+from segtutor.postprocess._exact_bilinear import _fma, grid_for
+from segtutor.postprocess._shared_planes import resized_argmax
+from segtutor.postprocess._steps import resize
+
+
+@pytest.mark.parametrize(
+    ("source", "size"),
+    [
+        ((96, 128), (384, 384)),  # transformers' Mask2Former detour
+        ((384, 384), (480, 640)),
+        ((208, 408), (384, 384)),
+        ((37, 53), (300, 411)),
+        ((7, 3), (200, 100)),
+        ((1, 9), (40, 300)),
+        ((50, 60), (50, 200)),  # one axis copied
+        ((384, 384), (120, 160)),  # shrunk
+    ],
+)
+def test_grid_values_equal_interpolate_at_every_pixel(source, size):
+    grid = grid_for(source, size, torch.device("cpu"))
+    assert grid is not None, "the installed torch's bilinear arithmetic is not reproduced"
+    maps = torch.rand(3, *source, generator=torch.Generator().manual_seed(0)) ** 3
+    height, width = size
+    which = torch.arange(3).repeat_interleave(height * width)
+    ys = torch.arange(height).repeat_interleave(width).repeat(3)
+    xs = torch.arange(width).repeat(3 * height)
+    values = grid.values(maps, which, ys, xs).view(3, height, width)
+    assert torch.equal(values, F.interpolate(maps[None], size=size, mode="bilinear", align_corners=False)[0])
+
+
+def test_no_grid_off_the_cpu():
+    assert grid_for((96, 128), (384, 384), torch.device("cuda")) is None
+
+
+def _exact_fma(x: float, y: float, z: float) -> np.float32:
+    """x * y + z in rational arithmetic, rounded once to float32 (round half to even)."""
+    exact = Fraction(x) * Fraction(y) + Fraction(z)
+    low = np.float32(float(exact))  # a float32 next to the exact value
+    candidates = [np.nextafter(low, np.float32(-np.inf)), low, np.nextafter(low, np.float32(np.inf))]
+    distances = [abs(Fraction(float(c)) - exact) for c in candidates]
+    best = min(distances)
+    ties = [c for c, d in zip(candidates, distances, strict=True) if d == best]
+    return ties[0] if len(ties) == 1 else next(c for c in ties if c.view(np.int32) % 2 == 0)
+
+
+def test_fused_multiply_add_rounds_once_even_where_float64_would_round_twice():
+    # x * y = 3 * 2**-24 * (1 - 2**-36), so x * y + 1 lies just below the float32 midpoint 1 + 3 * 2**-24:
+    # float64 rounds the sum onto the midpoint, float32 then rounds up to even; the right answer rounds down
+    x = np.float32(3 * 2**-12 * (1 + 2**-18))
+    y = np.float32(2**-12 * (1 - 2**-18))
+    z = np.float32(1.0)
+    twice_rounded = np.float32(float(x) * float(y) + float(z))
+    assert twice_rounded == np.float32(1 + 2**-22)  # the trap the emulation must avoid
+    cases = [(x, y, z)]
+    g = np.random.default_rng(0)
+    for _ in range(2000):  # random products plus addends crafted to fall near midpoints
+        a, b = g.random(2).astype(np.float32) + np.float32(0.5)
+        product = Fraction(float(a)) * Fraction(float(b))
+        near = np.float32(float(product))
+        half_ulp = Fraction(float(np.nextafter(near, np.float32(np.inf)) - near)) / 2
+        target = Fraction(float(near)) + half_ulp - product  # what z would make an exact midpoint
+        cases.append((a, b, np.float32(float(target))))
+    xs, ys, zs = (torch.tensor(np.array(column, dtype=np.float32)) for column in zip(*cases, strict=True))
+    expected = torch.tensor(np.array([_exact_fma(float(a), float(b), float(c)) for a, b, c in cases]))
+    assert torch.equal(_fma(xs, ys, zs), expected)
+
+
+def _blobs(count: int, grid: tuple[int, int], seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    ys = torch.arange(grid[0], dtype=torch.float32).view(1, -1, 1)
+    xs = torch.arange(grid[1], dtype=torch.float32).view(1, 1, -1)
+    centres = torch.rand(count, 2, 1, 1, generator=g) * torch.tensor(grid).view(1, 2, 1, 1)
+    distance = ((ys - centres[:, 0]) ** 2 + (xs - centres[:, 1]) ** 2).sqrt()
+    return torch.sigmoid(max(grid) / 4 - distance + torch.randn(count, *grid, generator=g))
+
+
+@pytest.mark.parametrize("shared_planes", [False, True], ids=["close-calls", "shared-planes"])
+@pytest.mark.parametrize(
+    ("count", "grid", "size"),
+    [
+        (30, (384, 384), (480, 640)),
+        (12, (24, 32), (150, 200)),
+        (7, (96, 128), (384, 384)),
+        (3, (9, 1), (300, 20)),
+    ],
+)
+def test_both_paths_give_the_exact_argmax_and_counts(count, grid, size, shared_planes, monkeypatch):
+    if shared_planes:  # the device-agnostic path, used where the CPU arithmetic is not reproduced
+        monkeypatch.setattr(_shared_planes, "grid_for", lambda *args: None)
+    maps = _blobs(count, grid, seed=count)
+    weights = torch.rand(count, generator=torch.Generator().manual_seed(1)) * 0.5 + 0.5
+    reference = resize(maps, size) * weights.view(-1, 1, 1)
+    owner, counts = resized_argmax(maps, size, weights=weights, threshold=0.45)
+    assert torch.equal(owner, reference.argmax(0))
+    assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
+
+
+def test_close_calls_handle_ties_and_all_zero_regions():
+    maps = _blobs(8, (40, 50), seed=5)
+    maps[4] = maps[2]  # identical maps tie everywhere: the lower index must win
+    maps[:, :10, :10] = 0.0  # every map ties at zero: argmax says map 0
+    owner, counts = resized_argmax(maps, (200, 300), threshold=0.0)
+    reference = resize(maps, (200, 300))
+    assert torch.equal(owner, reference.argmax(0))
+    assert torch.equal(counts, (reference >= 0.0).flatten(1).sum(1))
