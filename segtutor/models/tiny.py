@@ -35,7 +35,8 @@ from segtutor.models.registry import ARCHITECTURES
 __all__ = ["build_tiny_model", "make_image_processor", "tiny_config"]
 
 Architecture = Literal["mask2former", "maskformer", "detr"]
-Backbone = Literal["resnet", "swin"]
+Backbone = Literal["resnet", "resnet-deep", "swin"]
+BACKBONES: tuple[str, ...] = ("resnet", "resnet-deep", "swin")
 
 
 _STAGES = ["stage1", "stage2", "stage3", "stage4"]
@@ -46,7 +47,20 @@ _QUERIES = 20  # object queries: ToyShapes images hold at most ~8 segments
 
 
 def _backbone_config(backbone: Backbone, image_size: int) -> ResNetConfig | SwinConfig:
-    """A ~0.2M-parameter backbone with four stages at strides 4, 8, 16 and 32."""
+    """A small backbone with four stages at strides 4, 8, 16 and 32.
+
+    ``resnet``: 16-128 channels, one block per stage (0.3M parameters), for tests and quick trials.
+    ``resnet-deep``: 32-128 channels, two blocks in the first three stages (about 1M parameters), the bundled
+    models' backbone: telling circles from squares and triangles needs the extra depth (model cards).
+    """
+    if backbone == "resnet-deep":
+        return ResNetConfig(
+            embedding_size=32,
+            hidden_sizes=[32, 64, 128, 128],
+            depths=[2, 2, 2, 1],
+            layer_type="basic",
+            out_features=list(_STAGES),
+        )
     if backbone == "resnet":
         return ResNetConfig(
             embedding_size=16,
@@ -66,7 +80,7 @@ def _backbone_config(backbone: Backbone, image_size: int) -> ResNetConfig | Swin
             mlp_ratio=2.0,
             out_features=list(_STAGES),
         )
-    raise ValueError(f"backbone must be 'resnet' or 'swin', got {backbone!r}.")
+    raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}.")
 
 
 def _check_labels(id2label: Mapping[int, str]) -> dict[int, str]:
@@ -94,8 +108,8 @@ def tiny_config(
         Model family.
     id2label : mapping of int to str
         Class names by contiguous id ``0..N-1`` (no "no object" class: every family adds its own).
-    backbone : {"resnet", "swin"}
-        Transformers-native backbone. DETR supports only ``"resnet"`` (as in the paper).
+    backbone : {"resnet", "resnet-deep", "swin"}
+        Transformers-native backbone. DETR supports the ResNets only (as in the paper).
     image_size : int
         Training image side in pixels (used by the Swin backbone's position bookkeeping).
 
@@ -147,8 +161,8 @@ def tiny_config(
             label2id=label2id,
         )
     if architecture == "detr":
-        if backbone != "resnet":
-            raise ValueError(f"DETR's tiny config supports backbone='resnet' only, got {backbone!r}.")
+        if backbone == "swin":
+            raise ValueError(f"DETR's tiny config supports the ResNet backbones only, got {backbone!r}.")
         return DetrConfig(
             backbone_config=bb,
             d_model=_HIDDEN,

@@ -45,9 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where checkpoints and training_log.json go")
     p.add_argument("--init", default="tiny",
                    help="'tiny' (random tiny model) or a checkpoint folder / Hub id to fine-tune from")
-    p.add_argument("--backbone", default="resnet", choices=["resnet", "swin"],
+    p.add_argument("--backbone", default="resnet", choices=["resnet", "resnet-deep", "swin"],
                    help="backbone of a tiny model")
     p.add_argument("--image-size", type=int, default=128, help="square training size in pixels (tiny models)")
+    p.add_argument("--pretrain-backbone-steps", type=int, default=0,
+                   help="first train the backbone alone to predict each pixel's class, for this many steps")
+    p.add_argument("--pretrain-backbone-lr", type=float, default=2e-3,
+                   help="peak learning rate of the backbone pretraining")
     p.add_argument("--max-train-images", type=int, default=None, help="use only the first N training images")
     p.add_argument("--val-split", default="val", help="split for periodic evaluation ('' to skip)")
     p.add_argument("--eval-images", type=int, default=100, help="validation images per evaluation")
@@ -112,20 +116,56 @@ def run(args: argparse.Namespace) -> TrainResult:
         torch.set_num_threads(args.threads)
     source = _InMemory(open_dataset(args.data, "train", args.format), args.max_train_images)
     id2label = {c.id: c.name for c in source.categories}
+    started = time.perf_counter()
     model, processor = _model_and_processor(args, id2label)
     dataset = TrainingDataset(source, processor, augment=not args.no_augment, seed=args.seed)
+    pretraining = _pretrain_backbone(args, model, dataset, len(id2label))
     evaluate_fn = None
     if args.val_split:
         val = _InMemory(open_dataset(args.data, args.val_split, "panoptic"), args.eval_images)
         evaluate_fn = _evaluate_fn(processor, val, args.eval_images)
-    started = time.perf_counter()
     result = train(
         model, dataset, collate_fn, _train_config(args), processor=processor, output_dir=args.output_dir,
         evaluate_fn=evaluate_fn, on_log=_log_record, resume=args.resume, progress=not args.no_progress,
     )
     logger.info("trained %d steps in %.0f s", args.steps, time.perf_counter() - started)
+    if pretraining is not None:
+        _add_to_log(args.output_dir, pretraining, total_seconds=time.perf_counter() - started)
     _write_command(args)
     return result
+
+
+def _pretrain_backbone(args: argparse.Namespace, model: Any, dataset: Any, num_labels: int) -> dict | None:
+    """Run the optional backbone pretraining; return what the training log keeps of it."""
+    if args.pretrain_backbone_steps <= 0 or args.resume:
+        return None
+    from segtutor.data import collate_fn
+    from segtutor.runtime import choose_device
+    from segtutor.training.backbone_pretraining import pretrain_backbone
+
+    started = time.perf_counter()
+    device = torch.device(args.device) if args.device else choose_device()
+    history = pretrain_backbone(
+        model.to(device), dataset, collate_fn, num_labels=num_labels, steps=args.pretrain_backbone_steps,
+        batch_size=args.batch_size, learning_rate=args.pretrain_backbone_lr, seed=args.seed, device=device,
+        progress=not args.no_progress,
+    )
+    seconds = time.perf_counter() - started
+    logger.info("pretrained the backbone for %d steps in %.0f s (pixel accuracy %.3f)",
+                args.pretrain_backbone_steps, seconds, history[-1]["pixel_accuracy"])
+    return {"steps": args.pretrain_backbone_steps, "learning_rate": args.pretrain_backbone_lr,
+            "seconds": round(seconds, 1), "history": history}
+
+
+def _add_to_log(output_dir: Path, pretraining: dict, total_seconds: float) -> None:
+    """Record the backbone pretraining and the total wall time in ``training_log.json``."""
+    from segtutor.training.state import LOG_FILE, write_json
+
+    path = Path(output_dir) / LOG_FILE
+    log = json.loads(path.read_text(encoding="utf-8"))
+    log["backbone_pretraining"] = pretraining
+    log["total_seconds"] = round(total_seconds, 1)
+    write_json(path, log)
 
 
 def _log_record(record: dict[str, Any]) -> None:

@@ -97,6 +97,15 @@ def render_model_card(
     data_command = f"{data_setup}\n" if (data_setup := _data_setup(command)) else ""
     out = _option(command, "--output-dir", "OUT")
     curve = " · ".join(f"{e['step']}: {100 * e['PQ']:.1f}" for e in evals if "PQ" in e)
+    pretraining = log.get("backbone_pretraining")
+    if pretraining:
+        origin = (f"backbone pretrained by segtutor on the same training images (each pixel's class, "
+                  f"{pretraining['steps']} steps), no downloaded weights")
+        pre_lr = pretraining["learning_rate"]
+        budget_pre = f"{pretraining['steps']} backbone-pretraining steps (lr {pre_lr:g}), then "
+    else:
+        origin, budget_pre = "backbone from scratch", ""
+    minutes = log.get("total_seconds", log.get("seconds", 0)) / 60
     return f"""---
 library_name: transformers
 license: apache-2.0
@@ -106,20 +115,20 @@ datasets: [toy-shapes]
 
 # {name}: a TOY {family} for panoptic segmentation (not an official checkpoint)
 
-A tiny {family} ({paper}) trained from scratch by segtutor on **ToyShapes** (synthetic 128×128 px scenes).
-It exists so that the notebooks run offline; it knows nothing about real photographs. The official
-checkpoints are listed in `segtutor.models.registry`.
+A tiny {family} ({paper}) trained by segtutor, without any downloaded weights, on **ToyShapes**
+(synthetic 128×128 px scenes). It exists so that the notebooks run offline; it knows nothing about real
+photographs. The official checkpoints are listed in `segtutor.models.registry`.
 
 | | |
 |---|---|
-| architecture | `{config.get('architectures', ['?'])[0]}` ({family}), {backbone} backbone from scratch |
+| architecture | `{config.get('architectures', ['?'])[0]}` ({family}), {backbone} {origin} |
 | weights | {num_parameters:,} values incl. batch-norm statistics ({4e-6 * num_parameters:.1f} MB, fp32) |
 | classes | {labels} |
 | training data | {train_data} |
-| budget | {train_cfg['steps']} steps × batch {train_cfg['batch_size']}, AdamW lr \
+| budget | {budget_pre}{train_cfg['steps']} steps × batch {train_cfg['batch_size']}, AdamW lr \
 {train_cfg['learning_rate']:g}, {train_cfg['warmup_steps']} warm-up steps then cosine decay, gradient \
 clipping {train_cfg['max_grad_norm']}, seed {train_cfg['seed']} |
-| training time | {log.get('seconds', 0) / 60:.1f} min on a shared 2-core CPU (wall time) |
+| training time | {minutes:.1f} min on a 2-core CPU (wall time, all of it) |
 
 Re-create it (deterministic for a given seed, machine and library versions):
 
