@@ -176,6 +176,18 @@ def _data_setup(command: Sequence[str]) -> str:
     return ""
 
 
+def _train_data_line(command: Sequence[str]) -> str:
+    """Describe the training data of ``command``: the shipped ToyShapes, or a generated ToyShapes folder."""
+    root = _option(command, "--data", "")
+    if not root or Path(root) == Path("data/toy-shapes"):
+        return _DEFAULT_DATA
+    images = Path(root) / "images" / "train"
+    count = f"{len(list(images.glob('*.png'))):,} images" if images.is_dir() else "images"
+    return (f"ToyShapes train generated at `{root}` ({count}, re-created by the first command below; the "
+            "first 400 are `data/toy-shapes/train` and its val split is `data/toy-shapes/val`), random "
+            "horizontal flips")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Evaluate a checkpoint folder and write its README.md model card."""
     parser = argparse.ArgumentParser(prog="python -m segtutor.training.model_card", description=__doc__)
@@ -183,7 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", default=None, help="dataset root (default: data/toy-shapes)")
     parser.add_argument("--notes", type=Path, default=None, help="Markdown file appended to the card")
     parser.add_argument("--skip-eval", action="store_true", help="reuse eval_results.json")
-    parser.add_argument("--train-data", default=_DEFAULT_DATA, help="one Markdown line on the training data")
+    parser.add_argument("--train-data", default=None,
+                        help="one Markdown line on the training data (default: from the training command)")
     args = parser.parse_args(argv)
     folder: Path = args.folder
     evaluation = (
@@ -199,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = json.loads((folder / "training_command.json").read_text(encoding="utf-8"))["argv"]
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     card = render_model_card(config, log, command, evaluation, num_parameters, folder.name, notes,
-                             args.train_data)
+                             args.train_data or _train_data_line(command))
     (folder / "README.md").write_text(card, encoding="utf-8")
     return 0
 
