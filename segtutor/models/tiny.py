@@ -46,6 +46,13 @@ _HIDDEN = 64  # transformer width (d_model) of every tiny model
 _QUERIES = 20  # object queries: ToyShapes images hold at most ~8 segments
 
 
+# ResNet widths and blocks per stage (basic blocks, as in ResNet-18/34)
+_RESNET_SIZES: dict[str, dict] = {
+    "resnet": {"embedding_size": 16, "hidden_sizes": [16, 32, 64, 128], "depths": [1, 1, 1, 1]},
+    "resnet-deep": {"embedding_size": 32, "hidden_sizes": [32, 64, 128, 128], "depths": [2, 2, 2, 1]},
+}
+
+
 def _backbone_config(backbone: Backbone, image_size: int) -> ResNetConfig | SwinConfig:
     """A small backbone with four stages at strides 4, 8, 16 and 32.
 
@@ -53,22 +60,8 @@ def _backbone_config(backbone: Backbone, image_size: int) -> ResNetConfig | Swin
     ``resnet-deep``: 32-128 channels, two blocks in the first three stages (about 1M parameters), the bundled
     models' backbone: telling circles from squares and triangles needs the extra depth (model cards).
     """
-    if backbone == "resnet-deep":
-        return ResNetConfig(
-            embedding_size=32,
-            hidden_sizes=[32, 64, 128, 128],
-            depths=[2, 2, 2, 1],
-            layer_type="basic",
-            out_features=list(_STAGES),
-        )
-    if backbone == "resnet":
-        return ResNetConfig(
-            embedding_size=16,
-            hidden_sizes=[16, 32, 64, 128],
-            depths=[1, 1, 1, 1],
-            layer_type="basic",
-            out_features=list(_STAGES),
-        )
+    if backbone in _RESNET_SIZES:
+        return ResNetConfig(**_RESNET_SIZES[backbone], layer_type="basic", out_features=list(_STAGES))
     if backbone == "swin":
         return SwinConfig(
             image_size=image_size,

@@ -82,8 +82,8 @@ def resized_argmax(
         return values.argmax(dim=0), counts
     count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
-    grid = grid_for((height, width), size, maps.device)
-    if grid is not None:  # CPU: resize only the close calls, with torch's own arithmetic
+    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 else None
+    if grid is not None:  # float32 on the CPU: resize only the close calls, with torch's own arithmetic
         return argmax_with_close_calls(maps, grid, scale.float(), threshold)
     if size[0] * size[1] < _ENLARGEMENT * height * width:
         return _argmax_in_chunks(maps, size, weights, threshold)

@@ -115,3 +115,11 @@ def test_close_calls_handle_ties_and_all_zero_regions():
     reference = resize(maps, (200, 300))
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.0).flatten(1).sum(1))
+
+
+def test_float64_maps_take_the_general_path_and_stay_exact():
+    maps = _blobs(6, (30, 40), seed=2).double()  # the close-call arithmetic is float32's: not used here
+    owner, counts = resized_argmax(maps, (150, 200), threshold=0.5)
+    reference = resize(maps, (150, 200))
+    assert torch.equal(owner, reference.argmax(0))
+    assert torch.equal(counts, (reference >= 0.5).flatten(1).sum(1))
