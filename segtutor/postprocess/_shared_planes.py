@@ -82,8 +82,12 @@ def resized_argmax(
         return values.argmax(dim=0), counts
     count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
-    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 else None
-    if grid is not None:  # float32 on the CPU: resize only the close calls, with torch's own arithmetic
+    # float32 on the CPU, argmax only (semantic): resize only the close calls, with torch's own arithmetic.
+    # With a threshold (panoptic) the close calls also include every mask edge, and their block-level
+    # bookkeeping costs more time at 2x enlargement and more memory than shared planes (benchmark).
+    use_close_calls = maps.dtype == torch.float32 and threshold is None
+    grid = grid_for((height, width), size, maps.device) if use_close_calls else None
+    if grid is not None:
         return argmax_with_close_calls(maps, grid, scale.float(), threshold)
     if size[0] * size[1] < _ENLARGEMENT * height * width:
         return _argmax_in_chunks(maps, size, weights, threshold)

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from segtutor.postprocess import _shared_planes
+from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import _fma, grid_for
 from segtutor.postprocess._shared_planes import resized_argmax
 from segtutor.postprocess._steps import resize
@@ -102,7 +103,10 @@ def test_both_paths_give_the_exact_argmax_and_counts(count, grid, size, shared_p
     maps = _blobs(count, grid, seed=count)
     weights = torch.rand(count, generator=torch.Generator().manual_seed(1)) * 0.5 + 0.5
     reference = resize(maps, size) * weights.view(-1, 1, 1)
-    owner, counts = resized_argmax(maps, size, weights=weights, threshold=0.45)
+    if shared_planes:
+        owner, counts = resized_argmax(maps, size, weights=weights, threshold=0.45)
+    else:
+        owner, counts = argmax_with_close_calls(maps, grid_for(grid, size, maps.device), weights, 0.45)
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
 
@@ -111,7 +115,8 @@ def test_close_calls_handle_ties_and_all_zero_regions():
     maps = _blobs(8, (40, 50), seed=5)
     maps[4] = maps[2]  # identical maps tie everywhere: the lower index must win
     maps[:, :10, :10] = 0.0  # every map ties at zero: argmax says map 0
-    owner, counts = resized_argmax(maps, (200, 300), threshold=0.0)
+    grid = grid_for((40, 50), (200, 300), maps.device)
+    owner, counts = argmax_with_close_calls(maps, grid, torch.ones(8), threshold=0.0)
     reference = resize(maps, (200, 300))
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.0).flatten(1).sum(1))
@@ -123,3 +128,12 @@ def test_float64_maps_take_the_general_path_and_stay_exact():
     reference = resize(maps, (150, 200))
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.5).flatten(1).sum(1))
+
+
+def test_semantic_argmax_uses_close_calls_on_the_cpu(monkeypatch):
+    calls = []
+    original = _shared_planes.argmax_with_close_calls
+    monkeypatch.setattr(_shared_planes, "argmax_with_close_calls", lambda *a: calls.append(1) or original(*a))
+    maps = _blobs(5, (24, 32), seed=7)
+    owner, _ = resized_argmax(maps, (240, 320))
+    assert calls and torch.equal(owner, resize(maps, (240, 320)).argmax(0))
