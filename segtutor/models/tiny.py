@@ -5,9 +5,11 @@ transformer decoder with learned queries → class + mask heads) and shrinks eve
 backbones are transformers-native (:class:`~transformers.ResNetConfig` or :class:`~transformers.SwinConfig`),
 so nothing has to be downloaded and ``timm`` is never needed.
 
-Why ResNet by default: on ToyShapes (128×128 px) a tiny ResNet learned the shapes several times faster per
-CPU-second than a tiny Swin of similar size (see the model cards in ``data/checkpoints``): convolutions
-bring the locality prior that a from-scratch transformer backbone must learn from data.
+Why ResNet: on ToyShapes (128×128 px, from scratch) a tiny Swin and a tiny ResNet of similar size did
+about equally well (Swin slightly better per step, ResNet slightly faster per step: see the model cards
+in ``data/checkpoints``); what limited both was memorising the 400 training images. ResNet is the backbone
+all three papers report and the only one DETR supports, so the bundled models share the deeper ResNet
+(``"resnet-deep"``), pretrained on pixel classes (``segtutor.training.backbone_pretraining``).
 """
 
 from __future__ import annotations
