@@ -5,11 +5,13 @@ one (and to count where each reaches a threshold) wastes most of the work: far f
 between masks, one map wins by a wide margin. So:
 
 1. bounds: an output pixel mixes a 2x2 block of source pixels with non-negative weights, so its
-   resized value lies between the block's minimum and maximum (a relative margin covers rounding);
-2. a block is *decided* when only one map can reach the best minimum there: every output pixel of
-   the block goes to that map, and a map whose block minimum reaches the threshold counts all of
-   the block's output pixels (one whose maximum stays below it counts none);
-3. only the remaining (map, block) pairs, the close calls, are resized, pixel by pixel, with the
+   resized value lies between the block's minimum and maximum (a relative margin covers rounding),
+   and between the minimum and maximum of any larger region holding that block;
+2. tiles first: over each tile of 8x8 blocks, a map whose maximum cannot reach the best minimum
+   loses the whole tile; a tile with one map left is *decided*, and a map whose minimum reaches the
+   threshold counts all of the tile's output pixels (one whose maximum stays below it counts none);
+3. blocks next, only for the (map, tile) pairs still open: the same test per 2x2 block;
+4. only the remaining (map, block) pairs, the close calls, are resized, pixel by pixel, with the
    very arithmetic of torch's kernel (`_exact_bilinear`), and decided as argmax would decide.
 
 The result equals ``resize(maps) * weights`` followed by ``argmax(0)`` (first maximum on ties) and
@@ -19,16 +21,35 @@ The result equals ``resize(maps) * weights`` followed by ``argmax(0)`` (first ma
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
 from segtutor.postprocess._exact_bilinear import Grid
 
 _MARGIN = 1e-5  # relative to the largest value; resizing and one product round by a few 1e-7 at most
+_TILE = 8  # blocks per tile side
+
+
+@dataclass
+class _OpenPairs:
+    """(map, tile) pairs that tiles could not settle, with their blocks' bounds ``(P, T, T)``."""
+
+    which: torch.Tensor  # (P,) map index
+    tile: torch.Tensor  # (P,) flat tile index
+    rows: torch.Tensor  # (P, T) source row of each block (may be >= h in a partial tile)
+    cols: torch.Tensor  # (P, T) source column of each block
+    low: torch.Tensor  # (P, T, T) scaled block minimum
+    high: torch.Tensor  # (P, T, T) scaled block maximum
+    pixels: torch.Tensor  # (P, T, T) output pixels per block (0 outside the map)
 
 
 def argmax_with_close_calls(
-    maps: torch.Tensor, grid: Grid, scale: torch.Tensor, threshold: float | None
+    maps: torch.Tensor,
+    grid: Grid,
+    scale: torch.Tensor,
+    threshold: float | None,
+    tile_bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """`resized_argmax` on the CPU: ``(H, W)`` int64 best map and ``(n,)`` int64 counts (or ``None``).
 
@@ -42,65 +63,223 @@ def argmax_with_close_calls(
         ``(n,)`` non-negative float32 factors applied after resizing.
     threshold : float, optional
         Count, per map, the output pixels whose scaled value is at least this.
+    tile_bounds : (torch.Tensor, torch.Tensor), optional
+        Lower and upper bounds of each map over each tile's source pixels (unscaled), when the caller
+        knows cheaper ones than `tile_extremes` (see `sigmoid_tile_bounds`).
     """
-    count = maps.shape[0]
-    height, width = grid.size
-    low = block_bound(maps, torch.minimum).mul_(scale.view(-1, 1, 1))
-    high = block_bound(maps, torch.maximum).mul_(scale.view(-1, 1, 1))
+    count, height, width = maps.shape
+    tiles_high, tiles_wide = -(-height // _TILE), -(-width // _TILE)
+    # 1-2. tiles: bounds of every map over each tile's source pixels
+    low, high = tile_extremes(maps) if tile_bounds is None else tile_bounds
+    low, high = low * scale.view(-1, 1, 1), high * scale.view(-1, 1, 1)
     margin = _MARGIN * float(high.amax()) + 1e-30
-    # contenders could be the best somewhere in the block: reach the best minimum there (1.0 / 0.0)
-    contender = torch.ge(high, low.amax(dim=0) - margin, out=torch.empty_like(high))
-    # per block, how many contenders and the sum of their indices: the owner when there is only one
-    ones_and_indices = torch.stack([maps.new_ones(count), torch.arange(count, dtype=maps.dtype)])
-    tally = ones_and_indices @ contender.view(count, -1)
-    decided = (tally[0] == 1).view(1, *maps.shape[1:])
-    block_owner = tally[1].round().long().clamp_(max=count - 1).view(maps.shape[1:])
-    # every output pixel starts reading its block at (first row, first column)
-    owner = block_owner.index_select(0, grid.rows.first).index_select(1, grid.cols.first)
-    close = contender.bool() & ~decided  # (map, block) pairs whose pixels must be resized to decide
-    counts = None
+    contender = high >= low.amax(dim=0) - margin  # could be the best somewhere in the tile
+    contenders = contender.sum(dim=0)
+    open_tile = contenders > 1
+    tile_owner = contender.byte().argmax(dim=0)  # the only contender where the tile is decided
+    rows_per_block, cols_per_block = grid.rows.pixels_per_source, grid.cols.pixels_per_source
+    counts = unsure = None
     if threshold is not None:
-        reached = torch.ge(low, threshold + margin, out=torch.empty_like(low))  # every pixel counts
-        pixels = grid.rows.pixels_per_source.view(-1, 1) * grid.cols.pixels_per_source.view(1, -1)
-        exact = torch.float64 if height * width >= 2**24 else torch.float32  # float sums of counts
-        counts = (reached.view(count, -1).to(exact) @ pixels.flatten().to(exact)).round().long()
-        unsure = (high >= threshold - margin) & ~reached.bool()
-        todo = close | unsure
+        reached = low >= threshold + margin  # every output pixel of the tile counts
+        unsure = (high >= threshold - margin) & ~reached
+        tile_rows = _per_tile(rows_per_block, tiles_high)
+        tile_cols = _per_tile(cols_per_block, tiles_wide)
+        pixels = (tile_rows.view(-1, 1) * tile_cols.view(1, -1)).flatten()
+        exact = torch.float64 if grid.size[0] * grid.size[1] >= 2**24 else torch.float32  # exact sums
+        counts = (reached.view(count, -1).to(exact) @ pixels.to(exact)).round().long()
+    competing = contender & open_tile
+    pairs = _open_pairs(maps, scale, competing if unsure is None else competing | unsure, grid)
+    # 3. blocks of the open pairs
+    block_owner = _block_owner(tile_owner, height, width)
+    close = _close_blocks(pairs, competing, open_tile, block_owner, margin)
+    if threshold is not None:
+        unsure_pair = unsure.flatten(1)[pairs.which, pairs.tile].view(-1, 1, 1)
+        block_reached = (pairs.low >= threshold + margin) & unsure_pair
+        counts += (
+            torch.bincount(
+                pairs.which,
+                weights=(pairs.pixels * block_reached).flatten(1).sum(1).double(),
+                minlength=count,
+            )
+            .round()
+            .long()
+        )
+        block_unsure = (pairs.high >= threshold - margin) & ~block_reached & unsure_pair
+        todo = close | block_unsure
     else:
-        unsure, todo = None, close
-    which, block_row, block_col = todo.nonzero(as_tuple=True)
-    if len(which) == 0:
+        block_unsure, todo = None, close
+    todo &= pairs.pixels > 0
+    owner = block_owner[grid.rows.first.view(-1, 1), grid.cols.first.view(1, -1)]
+    # 4. close calls: exact values, pixel by pixel
+    flat_todo = todo.view(-1).nonzero()[:, 0]  # (pair, block row, block column) flattened
+    if len(flat_todo) == 0:
         return owner, counts
-    pair, ys, xs = _pixels_of_blocks(block_row, block_col, grid)
-    which = which[pair]
-    values = grid.values(maps, which, ys, xs).mul_(scale[which])
-    if unsure is not None:
-        counted = unsure[which, block_row[pair], block_col[pair]] & (values >= threshold)
+    pair = torch.div(flat_todo, _TILE * _TILE, rounding_mode="floor")
+    block_y = torch.div(flat_todo, _TILE, rounding_mode="floor") % _TILE
+    block_row = pairs.rows.view(-1).index_select(0, pair * _TILE + block_y)
+    block_col = pairs.cols.view(-1).index_select(0, pair * _TILE + flat_todo % _TILE)
+    item, ys, xs = _pixels_of_blocks(block_row, block_col, grid)
+    which = pairs.which.index_select(0, pair).index_select(0, item)
+    values = grid.values(maps, which, ys, xs).mul_(scale.index_select(0, which))
+    if block_unsure is not None:
+        unsure_items = block_unsure.view(-1).index_select(0, flat_todo).index_select(0, item)
+        counted = unsure_items & (values >= threshold)
         counts += torch.bincount(which[counted], minlength=count)
-    competing = close[which, block_row[pair], block_col[pair]]
-    _decide(owner.view(-1), which[competing], (ys * width + xs)[competing], values[competing], height * width)
+    deciding = close.view(-1).index_select(0, flat_todo).index_select(0, item).nonzero()[:, 0]
+    pixel = (ys * grid.size[1]).add_(xs).index_select(0, deciding)
+    _decide(owner.view(-1), which.index_select(0, deciding), pixel, values.index_select(0, deciding))
     return owner, counts
 
+def tile_extremes(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Minimum and maximum of each map over every tile's source pixels, ``(n, tiles high, tiles wide)``."""
+    return _tile_extreme(maps, torch.minimum), _tile_extreme(maps, torch.maximum)
 
-def _decide(
-    owner: torch.Tensor, which: torch.Tensor, pixel: torch.Tensor, values: torch.Tensor, size: int
-) -> None:
+
+def sigmoid_tile_bounds(logits: torch.Tensor, grid: Grid) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tile bounds of ``sigmoid(resize(logits))`` from the small ``logits (n, h, w)`` alone.
+
+    ``grid`` is the resize from ``logits`` to the maps' grid. A resized value mixes the 2x2 source
+    pixels it reads, so over a tile it stays between the extremes of the source pixels the tile's
+    rows and columns read; the bounds are widened by a relative 1e-6 for rounding, and sigmoid keeps
+    their order. This reads the logits instead of the 10 to 20 times larger resized maps.
+    """
+    low = _window_extreme(logits, grid, torch.minimum)
+    high = _window_extreme(logits, grid, torch.maximum)
+    low -= low.abs() * 1e-6 + 1e-30
+    high += high.abs() * 1e-6 + 1e-30
+    return low.sigmoid_(), high.sigmoid_()
+
+
+def _window_extreme(logits: torch.Tensor, grid: Grid, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
+    """Extreme of ``logits`` over (at least) the source window each tile of ``grid``'s output reads.
+
+    Every window is read with the length of the longest one: a longer window only widens a bound.
+    """
+    result = logits
+    for dim, axis in ((1, grid.rows), (2, grid.cols)):
+        size = len(axis.first)
+        start = torch.arange(0, size, _TILE)
+        end = (start + _TILE).clamp(max=size - 1)  # a tile's blocks reach one output pixel further
+        first, last = axis.first.index_select(0, start), axis.second.index_select(0, end)
+        running = result.clone()  # running[i] = extreme of result[i : i + length] along dim
+        length = result.shape[dim]
+        for step in range(1, int((last - first).max()) + 1):
+            ahead = running.narrow(dim, 0, length - step)
+            combine(ahead, result.narrow(dim, step, length - step), out=ahead)
+        result = running.index_select(dim, first)
+    return result
+
+
+def _tile_extreme(maps: torch.Tensor, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
+    """Minimum (or maximum) of each map over every tile's source pixels, ``(n, tiles high, tiles wide)``.
+
+    Tile ``(a, b)`` holds blocks ``T a .. T a + T - 1`` (rows) by ``T b .. T b + T - 1`` (columns);
+    their source pixels are rows ``T a .. T a + T`` and columns ``T b .. T b + T`` (within the map).
+    Strided slices keep every step a plain elementwise pass over contiguous rows.
+    """
+    result = maps[:, ::_TILE].clone()  # rows first
+    for step in range(1, _TILE + 1):
+        rows = maps[:, step::_TILE]
+        combine(result[:, : rows.shape[1]], rows, out=result[:, : rows.shape[1]])
+    columns = result[:, :, ::_TILE].clone()
+    for step in range(1, _TILE + 1):
+        part = result[:, :, step::_TILE]
+        combine(columns[:, :, : part.shape[2]], part, out=columns[:, :, : part.shape[2]])
+    return columns
+
+
+def _per_tile(pixels_per_block: torch.Tensor, tiles: int) -> torch.Tensor:
+    """Output pixels along one axis of each tile, ``(tiles,)`` int64."""
+    padded = pixels_per_block.new_zeros(tiles * _TILE)
+    padded[: len(pixels_per_block)] = pixels_per_block
+    return padded.view(tiles, _TILE).sum(dim=1)
+
+
+def _open_pairs(maps: torch.Tensor, scale: torch.Tensor, is_open: torch.Tensor, grid: Grid) -> _OpenPairs:
+    """Gather the open (map, tile) pairs' source patches and bound their blocks."""
+    _, height, width = maps.shape
+    which, tile_y, tile_x = is_open.nonzero(as_tuple=True)
+    steps = torch.arange(_TILE + 1)
+    rows = (
+        tile_y.view(-1, 1) * _TILE + steps
+    )  # (P, T + 1) source rows, the last one shared with the next tile
+    cols = tile_x.view(-1, 1) * _TILE + steps
+    index = rows.clamp(max=height - 1).unsqueeze(2) * width + cols.clamp(max=width - 1).unsqueeze(1)
+    index += (which * (height * width)).view(-1, 1, 1)
+    # (P, T + 1, T + 1) source pixels; past the map's edge, its last pixel again
+    patches = maps.view(-1).index_select(0, index.view(-1)).view(index.shape)
+    factor = scale.index_select(0, which).view(-1, 1, 1)
+    low = block_bound(patches, torch.minimum)[:, :_TILE, :_TILE].mul_(factor)
+    high = block_bound(patches, torch.maximum)[:, :_TILE, :_TILE].mul_(factor)
+    rows, cols = rows[:, :_TILE].contiguous(), cols[:, :_TILE].contiguous()
+    rows_per_block = _padded(grid.rows.pixels_per_source, (tile_y.max() + 1) * _TILE if len(which) else 0)
+    cols_per_block = _padded(grid.cols.pixels_per_source, (tile_x.max() + 1) * _TILE if len(which) else 0)
+    pixels = rows_per_block[rows].unsqueeze(2) * cols_per_block[cols].unsqueeze(1)
+    tiles_wide = is_open.shape[2]
+    return _OpenPairs(which, tile_y * tiles_wide + tile_x, rows, cols, low, high, pixels)
+
+
+def _padded(values: torch.Tensor, length: int) -> torch.Tensor:
+    """``values`` followed by zeros up to ``length``."""
+    if length <= len(values):
+        return values
+    return torch.cat([values, values.new_zeros(length - len(values))])
+
+
+def _block_owner(tile_owner: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Per block, the owner of its tile: ``(tiles high * T, tiles wide * T)`` int64."""
+    return tile_owner.long().repeat_interleave(_TILE, dim=0).repeat_interleave(_TILE, dim=1)
+
+
+def _close_blocks(
+    pairs: _OpenPairs,
+    competing: torch.Tensor,
+    open_tile: torch.Tensor,
+    block_owner: torch.Tensor,
+    margin: float,
+) -> torch.Tensor:
+    """``(P, T, T)`` bool close calls; writes the owners of blocks that one map wins into ``block_owner``."""
+    tiles = open_tile.numel()
+    in_race = competing.flatten(1)[pairs.which, pairs.tile]  # the pair competes for its tile's pixels
+    race_low = torch.where(in_race.view(-1, 1, 1), pairs.low, -torch.inf)
+    level = torch.full((tiles, _TILE * _TILE), -torch.inf)
+    level.scatter_reduce_(0, pairs.tile.view(-1, 1).expand(-1, _TILE * _TILE), race_low.flatten(1), "amax")
+    contender = (pairs.high >= level[pairs.tile].view(-1, _TILE, _TILE) - margin) & in_race.view(-1, 1, 1)
+    tally = torch.zeros(2, tiles, _TILE * _TILE, dtype=torch.float64)
+    tally[0].index_add_(0, pairs.tile, contender.flatten(1).double())
+    tally[1].index_add_(0, pairs.tile, (contender * pairs.which.view(-1, 1, 1)).flatten(1).double())
+    blocks_of_tiles = block_owner.view(open_tile.shape[0], _TILE, open_tile.shape[1], _TILE).permute(
+        0, 2, 1, 3
+    )
+    open_y, open_x = open_tile.nonzero(as_tuple=True)
+    flat_open = open_y * open_tile.shape[1] + open_x
+    single = tally[0, flat_open] == 1
+    current = blocks_of_tiles[open_y, open_x].flatten(1)
+    decided_owner = torch.where(single, tally[1, flat_open].round().long(), current)
+    blocks_of_tiles[open_y, open_x] = decided_owner.view(-1, _TILE, _TILE)
+    return contender & (tally[0, pairs.tile] > 1).view(-1, _TILE, _TILE)
+
+
+def _decide(owner: torch.Tensor, which: torch.Tensor, pixel: torch.Tensor, values: torch.Tensor) -> None:
     """Give each close-call pixel to its best map, the lowest index on ties, in ``owner`` (flat, in place)."""
     if len(which) == 0:
         return
-    best = torch.full((size,), -torch.inf, dtype=values.dtype)
-    best.scatter_reduce_(0, pixel, values, reduce="amax")
-    wins = values == best[pixel]
-    first = torch.full((size,), torch.iinfo(torch.int64).max, dtype=torch.int64)
-    first.scatter_reduce_(0, pixel[wins], which[wins], reduce="amin")
-    decided_pixels = pixel[wins]
-    owner[decided_pixels] = first[decided_pixels].to(owner.dtype)
+    # number the distinct pixels through a scratch table (any one of a pixel's items names it)
+    table = torch.empty(owner.numel(), dtype=torch.long)
+    table.index_copy_(0, pixel, torch.arange(len(pixel)))
+    slot = table.index_select(0, pixel)
+    best = torch.full((len(pixel),), -torch.inf, dtype=values.dtype)
+    best.scatter_reduce_(0, slot, values, reduce="amax")
+    wins = (values == best.index_select(0, slot)).nonzero()[:, 0]
+    first = torch.full((len(pixel),), torch.iinfo(torch.int64).max, dtype=torch.int64)
+    first.scatter_reduce_(0, slot.index_select(0, wins), which.index_select(0, wins), reduce="amin")
+    owner.index_copy_(0, pixel, first.index_select(0, slot).to(owner.dtype))
 
 
 def _pixels_of_blocks(
     block_row: torch.Tensor, block_col: torch.Tensor, grid: Grid
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Every output pixel of each listed block: ``(pair index, row, column)``, int64 each.
+    """Every output pixel of each listed block: ``(item index, row, column)``, int64 each.
 
     Output rows of a block are consecutive (torch's source index never decreases), so each block
     is a small rectangle of output pixels.
@@ -108,14 +287,16 @@ def _pixels_of_blocks(
     rows_per_block, cols_per_block = grid.rows.pixels_per_source, grid.cols.pixels_per_source
     first_row = torch.cumsum(rows_per_block, 0) - rows_per_block
     first_col = torch.cumsum(cols_per_block, 0) - cols_per_block
-    n_rows, n_cols = rows_per_block[block_row], cols_per_block[block_col]
+    n_rows, n_cols = rows_per_block.index_select(0, block_row), cols_per_block.index_select(0, block_col)
     sizes = n_rows * n_cols
-    pair = torch.repeat_interleave(torch.arange(len(sizes)), sizes)
-    local = torch.arange(len(pair)) - (torch.cumsum(sizes, 0) - sizes)[pair]
-    cols_here = n_cols[pair]
-    ys = first_row[block_row][pair] + torch.div(local, cols_here, rounding_mode="floor")
-    xs = first_col[block_col][pair] + local % cols_here
-    return pair, ys, xs
+    item = torch.repeat_interleave(torch.arange(len(sizes)), sizes)
+    local = torch.arange(len(item)) - (torch.cumsum(sizes, 0) - sizes).index_select(0, item)
+    cols_here = n_cols.index_select(0, item)
+    ys = first_row.index_select(0, block_row).index_select(0, item) + torch.div(
+        local, cols_here, rounding_mode="floor"
+    )
+    xs = first_col.index_select(0, block_col).index_select(0, item) + local % cols_here
+    return item, ys, xs
 
 
 def block_bound(maps: torch.Tensor, combine: Callable[..., torch.Tensor]) -> torch.Tensor:

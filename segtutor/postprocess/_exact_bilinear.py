@@ -68,19 +68,17 @@ class Grid:
         """
         flat = maps.reshape(-1)
         width = self.source[1]
-        base = which * (self.source[0] * width)
-        top = base + self.rows.first[ys] * width
-        bottom = base + self.rows.second[ys] * width
-        left, right = self.cols.first[xs], self.cols.second[xs]
-        w0, w1 = self.cols.w_first[xs], self.cols.w_second[xs]
-        h0, h1 = self.rows.w_first[ys], self.rows.w_second[ys]
+        top = which * (self.source[0] * width)
+        top += self.rows.first.index_select(0, ys) * width
+        bottom = top + (self.rows.second - self.rows.first).index_select(0, ys) * width
+        left, right = self.cols.first.index_select(0, xs), self.cols.second.index_select(0, xs)
+        w0, w1 = self.cols.w_first.index_select(0, xs), self.cols.w_second.index_select(0, xs)
+        h0, h1 = self.rows.w_first.index_select(0, ys), self.rows.w_second.index_select(0, ys)
+        a, b = flat.index_select(0, top + left), flat.index_select(0, top.add_(right))
+        c, d = flat.index_select(0, bottom + left), flat.index_select(0, bottom.add_(right))
         if self.fused:
-            t0 = _fma(flat[top + left], w0, flat[top + right] * w1)
-            t1 = _fma(flat[bottom + left], w0, flat[bottom + right] * w1)
-            return _fma(t0, h0, t1 * h1)
-        t0 = flat[top + left] * w0 + flat[top + right] * w1
-        t1 = flat[bottom + left] * w0 + flat[bottom + right] * w1
-        return t0 * h0 + t1 * h1
+            return _fma(_fma(a, w0, b.mul_(w1)), h0, _fma(c, w0, d.mul_(w1)).mul_(h1))
+        return (a * w0 + b * w1) * h0 + (c * w0 + d * w1) * h1
 
 
 def grid_for(source: Size, size: Size, device: torch.device) -> Grid | None:
@@ -148,9 +146,30 @@ def _axis(source: int, size: int, fused_index: bool) -> Axis:
 def _fma(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """float32 ``x * y + z`` rounded once, as a fused multiply-add computes it.
 
-    The product is exact in float64; the float64 sum may round, which matters only when it lands
-    exactly halfway between two float32 numbers: then the sign of its rounding error decides.
+    The product is exact in float64 and the float64 sum lies on the same side of every float32
+    rounding midpoint as the exact sum, so rounding it to float32 is right unless it landed *on* a
+    midpoint (or in float32's subnormal range): only those rare elements take the careful path.
     """
+    total = x.to(torch.float64, copy=True).mul_(y).add_(z)
+    rounded = total.float()
+    bits = total.view(torch.int64)
+    suspect = (bits & _BELOW_FLOAT32) == _FLOAT32_MIDPOINT  # the 29 bits float32 drops: exactly one half
+    suspect |= bits < _SMALLEST_NORMAL_FLOAT32_BITS  # below float32's normal range, or negative
+    if bool(suspect.any()):
+        index = suspect.nonzero()[:, 0]
+        rounded[index] = _fma_on_midpoints(x[index], y[index], z[index])
+    return rounded
+
+
+# float64 keeps 29 more significand bits than float32; a float64 exactly halfway between two float32
+# neighbours has those 29 bits equal to 1 followed by 28 zeros.
+_BELOW_FLOAT32 = (1 << 29) - 1
+_FLOAT32_MIDPOINT = 1 << 28
+_SMALLEST_NORMAL_FLOAT32_BITS = (1023 - 126) << 52  # float64 bits of 2**-126, as int64
+
+
+def _fma_on_midpoints(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """`_fma` where the float64 sum may have rounded onto a float32 midpoint: its error decides."""
     product = x.double() * y.double()
     addend = z.double()
     total = product + addend

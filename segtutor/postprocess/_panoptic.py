@@ -87,11 +87,12 @@ def panoptic(
                 {"segmentation": _no_segment_map(size, compatible, scores.device), "segments_info": []}
             )
             continue
+        logits = None  # the logits before a resize, whose bounds are cheaper to read
         if batch.mask2former:  # compatible mode: transformers' detour through 384x384
-            mask_logits = resize_like_transformers_mask2former(mask_logits)
+            logits, mask_logits = mask_logits, resize_like_transformers_mask2former(mask_logits)
         mask_probs = mask_logits.sigmoid_()  # in place: mask_logits[keep] is already a copy
         # upsample -> argmax: each pixel goes to the query with the highest score-weighted probability
-        owner, mask_area = _owner_and_mask_area(mask_probs, scores, size, mask_threshold)
+        owner, mask_area = _owner_and_mask_area(mask_probs, scores, size, mask_threshold, logits)
         # validity: a query keeps its segment only if it won most of its own mask
         won_area = torch.bincount(owner.flatten(), minlength=len(scores))
         won_most = exceeds(won_area / mask_area, overlap_mask_area_threshold, strict=True)
@@ -99,22 +100,27 @@ def panoptic(
         # ids: one per valid query, shared by the queries of a fused class
         ids, segments_info = _segment_ids(labels.tolist(), scores.tolist(), valid.tolist(), fuse, compatible)
         id_type = torch.int32 if compatible else torch.int64  # transformers' map is int32
-        segmentation = torch.tensor(ids, dtype=id_type, device=owner.device)[owner]
+        id_of_query = torch.tensor(ids, dtype=id_type, device=owner.device)
+        segmentation = id_of_query.index_select(0, owner.view(-1)).view(owner.shape)
         results.append({"segmentation": segmentation, "segments_info": segments_info})
     return results
 
 
 def _owner_and_mask_area(
-    mask_probs: torch.Tensor, scores: torch.Tensor, size: Size, mask_threshold: float
+    mask_probs: torch.Tensor,
+    scores: torch.Tensor,
+    size: Size,
+    mask_threshold: float,
+    logits: torch.Tensor | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Winning query per pixel ``(H, W)`` and mask area per query ``(k,)``, both int64.
 
     Each mask is resized, weighted by its query's score, and the best query wins the pixel (the
     earlier one on ties, like ``argmax``). As in transformers, the mask area is counted on the
-    score-weighted probabilities.
+    score-weighted probabilities. ``mask_probs`` is ``sigmoid(resize(logits))`` when ``logits`` is given.
     """
     if mask_probs.shape[-2:] != size:
-        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold)
+        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold, logits=logits)
     weighted = mask_probs * scores.view(-1, 1, 1)
     return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import torch
 
-from segtutor.postprocess._close_calls import argmax_with_close_calls, block_bound
+from segtutor.postprocess._close_calls import argmax_with_close_calls, block_bound, sigmoid_tile_bounds
 from segtutor.postprocess._exact_bilinear import grid_for
 from segtutor.postprocess._inputs import Size
 from segtutor.postprocess._steps import planes_per_chunk, resize
@@ -55,6 +55,7 @@ def resized_argmax(
     *,
     weights: torch.Tensor | None = None,
     threshold: float | None = None,
+    logits: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Best map per pixel after resizing, and how often each resized map reaches ``threshold``.
 
@@ -68,6 +69,9 @@ def resized_argmax(
         ``(n,)`` non-negative factors applied after resizing (``None``: no weighting).
     threshold : float, optional
         Count, per map, the output pixels whose weighted value is at least this.
+    logits : torch.Tensor, optional
+        ``(n, h', w')`` float32 logits when ``maps`` is ``sigmoid(resize(logits))`` (transformers'
+        detour through 384x384): the bounds of the maps then come from these smaller logits.
 
     Returns
     -------
@@ -82,13 +86,12 @@ def resized_argmax(
         return values.argmax(dim=0), counts
     count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
-    # float32 on the CPU, argmax only (semantic): resize only the close calls, with torch's own arithmetic.
-    # With a threshold (panoptic) the close calls also include every mask edge, and their block-level
-    # bookkeeping costs more time at 2x enlargement and more memory than shared planes (benchmark).
-    use_close_calls = maps.dtype == torch.float32 and threshold is None
-    grid = grid_for((height, width), size, maps.device) if use_close_calls else None
+    # float32 on the CPU: resize only the close calls, with torch's own arithmetic
+    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 else None
     if grid is not None:
-        return argmax_with_close_calls(maps, grid, scale.float(), threshold)
+        detour = None if logits is None else grid_for(tuple(logits.shape[-2:]), (height, width), maps.device)
+        bounds = None if detour is None else sigmoid_tile_bounds(logits, detour)
+        return argmax_with_close_calls(maps, grid, scale.float(), threshold, bounds)
     if size[0] * size[1] < _ENLARGEMENT * height * width:
         return _argmax_in_chunks(maps, size, weights, threshold)
     planes, plane_owners = _share_planes(maps, _where_maps_matter(maps, scale, threshold))

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from segtutor.postprocess import _shared_planes
-from segtutor.postprocess._close_calls import argmax_with_close_calls
-from segtutor.postprocess._exact_bilinear import _fma, grid_for
+from segtutor.postprocess._close_calls import argmax_with_close_calls, sigmoid_tile_bounds, tile_extremes
+from segtutor.postprocess._exact_bilinear import _fma, _fma_on_midpoints, grid_for
 from segtutor.postprocess._shared_planes import resized_argmax
 from segtutor.postprocess._steps import resize
 
@@ -95,6 +95,8 @@ def _blobs(count: int, grid: tuple[int, int], seed: int) -> torch.Tensor:
         (12, (24, 32), (150, 200)),
         (7, (96, 128), (384, 384)),
         (3, (9, 1), (300, 20)),
+        (9, (37, 53), (300, 411)),  # partial tiles on both axes
+        (5, (20, 17), (640, 480)),
     ],
 )
 def test_both_paths_give_the_exact_argmax_and_counts(count, grid, size, shared_planes, monkeypatch):
@@ -137,3 +139,37 @@ def test_semantic_argmax_uses_close_calls_on_the_cpu(monkeypatch):
     maps = _blobs(5, (24, 32), seed=7)
     owner, _ = resized_argmax(maps, (240, 320))
     assert calls and torch.equal(owner, resize(maps, (240, 320)).argmax(0))
+
+
+@pytest.mark.parametrize(
+    ("source", "detour", "size"), [((96, 128), (384, 384), (480, 640)), ((13, 21), (70, 90), (300, 200))]
+)
+def test_bounds_from_the_logits_before_a_resize_give_the_same_result(source, detour, size):
+    # panoptic in compatible mode: maps = sigmoid(resize(logits)), bounded from the small logits
+    logits = torch.logit(_blobs(12, source, seed=3).clamp(1e-6, 1 - 1e-6))
+    logits[0] *= 40.0  # saturated probabilities: 0 and 1 after sigmoid
+    logits[1] -= 60.0  # tiny ones, down to float32's subnormal range
+    maps = resize(logits, detour).sigmoid()
+    weights = torch.rand(12, generator=torch.Generator().manual_seed(4)) * 0.5 + 0.5
+    bounds = sigmoid_tile_bounds(logits, grid_for(source, detour, logits.device))
+    low, high = tile_extremes(maps)
+    assert bool((bounds[0] <= low).all()) and bool((bounds[1] >= high).all())  # they do bound the maps
+    owner, counts = argmax_with_close_calls(maps, grid_for(detour, size, maps.device), weights, 0.45, bounds)
+    reference = resize(maps, size) * weights.view(-1, 1, 1)
+    assert torch.equal(owner, reference.argmax(0))
+    assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
+
+
+def test_fused_multiply_add_outside_the_fast_path():
+    # zeros, negative and subnormal results go through the careful path and still round once
+    g = torch.Generator().manual_seed(0)
+    x = torch.cat([torch.rand(500, generator=g) - 0.5, torch.full((100,), 2.0**-70), torch.zeros(10)])
+    y = torch.cat([torch.rand(500, generator=g), torch.rand(100, generator=g) * 2.0**-70, torch.ones(10)])
+    tiny = torch.rand(100, generator=g) * 2.0**-140
+    z = torch.cat([torch.rand(500, generator=g) - 0.5, tiny, torch.zeros(10)])
+    assert bool((x * y + z).abs().min() < 2.0**-126)  # the subnormal range is really reached
+    expected = torch.tensor(
+        np.array([_exact_fma(float(a), float(b), float(c)) for a, b, c in zip(x, y, z, strict=True)])
+    )
+    assert torch.equal(_fma(x, y, z), expected)
+    assert torch.equal(_fma_on_midpoints(x, y, z), expected)
