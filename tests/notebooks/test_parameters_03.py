@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from segtutor.models import bundled_checkpoint
 from segtutor.paths import repo_root
 
 NOTEBOOK = repo_root() / "notebooks" / "03_finetuning.ipynb"
 
 
-def _has_bundled_checkpoint() -> bool:
-    try:
-        bundled_checkpoint("mask2former")
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _stdout(notebook) -> str:
-    return "".join(
-        output.get("text", "")
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "stream" and output.get("name") == "stdout"
-    )
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _has_bundled_checkpoint(), reason="needs data/checkpoints/toy-mask2former-panoptic")
-def test_short_semantic_run_uses_the_parameters(tmp_path):
-    import papermill
-
+def test_short_semantic_run_uses_the_parameters(run_notebook, needs_bundled_mask2former):
     parameters = {
         "checkpoint_source": "bundled",
         "dataset_format": "semantic",
@@ -45,15 +23,8 @@ def test_short_semantic_run_uses_the_parameters(tmp_path):
         "browse_index": 0,
         "show_index": 2,
     }
-    executed = papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp_path / NOTEBOOK.name),
-        parameters=parameters,
-        cwd=str(NOTEBOOK.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    text = _stdout(executed)
+    executed = run_notebook(NOTEBOOK, parameters)
+    text = executed.stdout
     assert "semantic format: 8 training and 4 validation images" in text
     assert "bundled TOY checkpoint" in text
     assert "trained rows reused for: sky, grass, circle, square, triangle" in text

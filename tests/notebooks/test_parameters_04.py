@@ -40,9 +40,7 @@ def _texts(notebook) -> str:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _ready(), reason="needs the bundled checkpoints and data/comparison/convergence.json")
-def test_one_image_and_a_smaller_latency_input(tmp_path):
-    import papermill
-
+def test_one_image_and_a_smaller_latency_input(run_notebook):
     parameters = {
         "checkpoint_source": "bundled",
         "image_indices": [3],
@@ -51,19 +49,12 @@ def test_one_image_and_a_smaller_latency_input(tmp_path):
         "threshold": 0.3,
         "seed": 1,
     }
-    executed = papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp_path / NOTEBOOK.name),
-        parameters=parameters,
-        cwd=str(NOTEBOOK.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    text = _texts(executed)
+    executed = run_notebook(NOTEBOOK, parameters)
+    text = _texts(executed.notebook)
     assert "Using 1 ToyShapes validation image (" in text
     assert "val_00003.png" in text
     assert text.count("| 1×3×64×64 |") == 3  # the live latency table: one row per toy model
-    predictions = _pngs(executed)[-1]  # one row of three panels (DETR, MaskFormer, Mask2Former), not two
+    predictions = _pngs(executed.notebook)[-1]  # one row of three panels (DETR, MaskFormer, Mask2Former)
     assert predictions.width > 3 * predictions.height
     assert text.count("bundled TOY checkpoint") == 3
     assert text.count("not answered yet") == 4

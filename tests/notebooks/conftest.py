@@ -1,0 +1,57 @@
+"""Fixtures of the notebook parameter tests: run a notebook with papermill and read what it printed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from segtutor.models import bundled_checkpoint
+
+
+@dataclass(frozen=True)
+class ExecutedNotebook:
+    """A notebook after papermill ran it (``nbformat`` node)."""
+
+    notebook: object
+
+    @property
+    def stdout(self) -> str:
+        """Everything the code cells printed to stdout, in order."""
+        return "".join(
+            output.get("text", "")
+            for cell in self.notebook.cells
+            if cell.cell_type == "code"
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" and output.get("name") == "stdout"
+        )
+
+
+@pytest.fixture
+def needs_bundled_mask2former() -> None:
+    """Skip the test when the bundled toy Mask2Former checkpoint is missing."""
+    try:
+        bundled_checkpoint("mask2former")
+    except FileNotFoundError:
+        pytest.skip("needs data/checkpoints/toy-mask2former-panoptic")
+
+
+@pytest.fixture
+def run_notebook(tmp_path: Path) -> Callable[[Path, dict], ExecutedNotebook]:
+    """Run a notebook headless with papermill parameters; the executed copy goes to ``tmp_path``."""
+    import papermill
+
+    def run(notebook: Path, parameters: dict) -> ExecutedNotebook:
+        executed = papermill.execute_notebook(
+            str(notebook),
+            str(tmp_path / notebook.name),
+            parameters=parameters,
+            cwd=str(notebook.parent),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        return ExecutedNotebook(executed)
+
+    return run
