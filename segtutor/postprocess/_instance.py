@@ -101,12 +101,18 @@ def instance(
         mask_logits = mask_logits[queries[candidates]]
         if batch.mask2former:  # compatible mode: transformers' detour through 384x384
             mask_logits = resize_like_transformers_mask2former(mask_logits)
-        mask_probs = mask_logits.sigmoid()
-        values, cut = (mask_logits, 0.0) if compatible else (mask_probs, mask_threshold)
-        in_mask = indicator(values, cut, strict=True)  # 1.0 inside the mask, as a float
+        # in place where the values are not needed again: fewer fresh full-size buffers
+        if compatible:  # transformers' mask: logit > 0
+            in_mask = indicator(mask_logits, 0.0, strict=True)  # 1.0 inside the mask, as a float
+            mask_probs = mask_logits.sigmoid_()  # mask_logits is our own copy
+        else:
+            mask_probs = mask_logits.sigmoid()
+            in_mask = indicator(mask_probs, mask_threshold, strict=True)
+        area = in_mask.flatten(1).sum(dim=1)
         # mask score: mean probability inside the mask (summed as transformers does)
-        inside = row_sums(mask_probs.flatten(1) * in_mask.flatten(1), num_queries)
-        scores = class_scores[candidates] * (inside / (in_mask.flatten(1).sum(dim=1) + 1e-6))
+        weighted = mask_probs.mul_(in_mask) if compatible else mask_probs * in_mask
+        inside = row_sums(weighted.flatten(1), num_queries)
+        scores = class_scores[candidates] * (inside / (area + 1e-6))
         # keep (2/2): score high enough, then upsample -> ids, keeping masks still visible at the output size
         passing = exceeds(scores, threshold, strict=False).nonzero()[:, 0]
         if compatible:
