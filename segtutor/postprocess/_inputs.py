@@ -96,6 +96,14 @@ def _logits(outputs: object) -> tuple[torch.Tensor, torch.Tensor]:
             f"logits must be floating point; got {class_logits.dtype} and {mask_logits.dtype}. "
             "Fix: pass the model's raw outputs."
         )
+    for name, logits in (("class_queries_logits", class_logits), ("masks_queries_logits", mask_logits)):
+        finite = torch.isfinite(logits)
+        if not bool(finite.all()):  # one check per batch; NaN would otherwise win every argmax
+            raise ValueError(
+                f"{name} holds {int((~finite).sum())} NaN or infinite values of {logits.numel()}: the "
+                "forward pass overflowed or diverged. Fix: run the model in float32 (not float16), and check "
+                "the checkpoint and the pixel values."
+            )
     return class_logits, mask_logits
 
 

@@ -219,6 +219,27 @@ def test_segmentation_scores_are_the_resized_class_scores(synthetic):
             ValueError,
             "same batch",
         ),
+        (
+            lambda o: panoptic(
+                types.SimpleNamespace(
+                    class_queries_logits=o.class_queries_logits,
+                    masks_queries_logits=o.masks_queries_logits.index_fill(2, torch.tensor([1]), torch.nan),
+                ),
+                target_sizes=[(40, 60)],
+            ),
+            ValueError,
+            "masks_queries_logits holds .* NaN or infinite values .* float32",
+        ),
+        (
+            lambda o: semantic(
+                types.SimpleNamespace(
+                    class_queries_logits=o.class_queries_logits.clone().fill_(torch.inf),
+                    masks_queries_logits=o.masks_queries_logits,
+                )
+            ),
+            ValueError,
+            "class_queries_logits holds",
+        ),
     ],
 )
 def test_bad_inputs_raise_helpful_errors(synthetic, call, error, message):
