@@ -20,15 +20,15 @@ The result equals ``resize(maps) * weights`` followed by ``argmax(0)`` (first ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
+from segtutor.postprocess._bounds import TILE as _TILE
+from segtutor.postprocess._bounds import block_bound, tile_extremes
 from segtutor.postprocess._exact_bilinear import Grid
 
 _MARGIN = 1e-5  # relative to the largest value; resizing and one product round by a few 1e-7 at most
-_TILE = 8  # blocks per tile side
 
 
 @dataclass
@@ -67,53 +67,72 @@ def argmax_with_close_calls(
         Lower and upper bounds of each map over each tile's source pixels (unscaled), when the caller
         knows cheaper ones than `tile_extremes` (see `sigmoid_tile_bounds`).
     """
-    count, height, width = maps.shape
-    tiles_high, tiles_wide = -(-height // _TILE), -(-width // _TILE)
     # 1-2. tiles: bounds of every map over each tile's source pixels
     low, high = tile_extremes(maps) if tile_bounds is None else tile_bounds
     low, high = low * scale.view(-1, 1, 1), high * scale.view(-1, 1, 1)
     margin = _MARGIN * float(high.amax()) + 1e-30
     contender = high >= low.amax(dim=0) - margin  # could be the best somewhere in the tile
-    contenders = contender.sum(dim=0)
-    open_tile = contenders > 1
-    tile_owner = contender.byte().argmax(dim=0)  # the only contender where the tile is decided
-    rows_per_block, cols_per_block = grid.rows.pixels_per_source, grid.cols.pixels_per_source
+    open_tile = contender.sum(dim=0) > 1
+    competing = contender & open_tile
+    block_owner = _blocks_from_tiles(contender.byte().argmax(dim=0))  # the only contender, if decided
     counts = unsure = None
     if threshold is not None:
-        reached = low >= threshold + margin  # every output pixel of the tile counts
-        unsure = (high >= threshold - margin) & ~reached
-        tile_rows = _per_tile(rows_per_block, tiles_high)
-        tile_cols = _per_tile(cols_per_block, tiles_wide)
-        pixels = (tile_rows.view(-1, 1) * tile_cols.view(1, -1)).flatten()
-        exact = torch.float64 if grid.size[0] * grid.size[1] >= 2**24 else torch.float32  # exact sums
-        counts = (reached.view(count, -1).to(exact) @ pixels.to(exact)).round().long()
-    competing = contender & open_tile
+        counts, unsure = _count_tiles(low, high, threshold, margin, grid)
     pairs = _open_pairs(maps, scale, competing if unsure is None else competing | unsure, grid)
     # 3. blocks of the open pairs
-    block_owner = _block_owner(tile_owner, height, width)
     close = _close_blocks(pairs, competing, open_tile, block_owner, margin)
+    block_unsure = None
     if threshold is not None:
-        unsure_pair = unsure.flatten(1)[pairs.which, pairs.tile].view(-1, 1, 1)
-        block_reached = (pairs.low >= threshold + margin) & unsure_pair
-        counts += (
-            torch.bincount(
-                pairs.which,
-                weights=(pairs.pixels * block_reached).flatten(1).sum(1).double(),
-                minlength=count,
-            )
-            .round()
-            .long()
-        )
-        block_unsure = (pairs.high >= threshold - margin) & ~block_reached & unsure_pair
-        todo = close | block_unsure
-    else:
-        block_unsure, todo = None, close
-    todo &= pairs.pixels > 0
+        block_unsure = _count_blocks(pairs, unsure, threshold, margin, counts)
     owner = block_owner[grid.rows.first.view(-1, 1), grid.cols.first.view(1, -1)]
     # 4. close calls: exact values, pixel by pixel
+    _settle_close_calls(maps, grid, scale, pairs, close, block_unsure, threshold, owner, counts)
+    return owner, counts
+
+
+def _count_tiles(
+    low: torch.Tensor, high: torch.Tensor, threshold: float, margin: float, grid: Grid
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Counts from the tiles a map surely reaches ``(n,)`` int64, and the (map, tile) pairs left unsure."""
+    count, tiles_high, tiles_wide = low.shape
+    reached = low >= threshold + margin  # every output pixel of the tile counts
+    unsure = (high >= threshold - margin) & ~reached
+    tile_rows = _per_tile(grid.rows.pixels_per_source, tiles_high)
+    tile_cols = _per_tile(grid.cols.pixels_per_source, tiles_wide)
+    pixels = (tile_rows.view(-1, 1) * tile_cols.view(1, -1)).flatten()
+    exact = torch.float64 if grid.size[0] * grid.size[1] >= 2**24 else torch.float32  # exact sums
+    counts = (reached.view(count, -1).to(exact) @ pixels.to(exact)).round().long()
+    return counts, unsure
+
+
+def _count_blocks(
+    pairs: _OpenPairs, unsure: torch.Tensor, threshold: float, margin: float, counts: torch.Tensor
+) -> torch.Tensor:
+    """Add the blocks an unsure pair surely reaches to ``counts``; return its blocks left unsure."""
+    unsure_pair = unsure.flatten(1)[pairs.which, pairs.tile].view(-1, 1, 1)
+    reached = (pairs.low >= threshold + margin) & unsure_pair
+    pixels = (pairs.pixels * reached).flatten(1).sum(dim=1).double()
+    counts += torch.bincount(pairs.which, weights=pixels, minlength=len(counts)).round().long()
+    return (pairs.high >= threshold - margin) & ~reached & unsure_pair
+
+
+def _settle_close_calls(
+    maps: torch.Tensor,
+    grid: Grid,
+    scale: torch.Tensor,
+    pairs: _OpenPairs,
+    close: torch.Tensor,
+    block_unsure: torch.Tensor | None,
+    threshold: float | None,
+    owner: torch.Tensor,
+    counts: torch.Tensor | None,
+) -> None:
+    """Resize the (map, block) pairs still in question exactly; update ``owner`` and ``counts`` in place."""
+    todo = close if block_unsure is None else close | block_unsure
+    todo &= pairs.pixels > 0
     flat_todo = todo.view(-1).nonzero()[:, 0]  # (pair, block row, block column) flattened
     if len(flat_todo) == 0:
-        return owner, counts
+        return
     pair = torch.div(flat_todo, _TILE * _TILE, rounding_mode="floor")
     block_y = torch.div(flat_todo, _TILE, rounding_mode="floor") % _TILE
     block_row = pairs.rows.view(-1).index_select(0, pair * _TILE + block_y)
@@ -121,71 +140,12 @@ def argmax_with_close_calls(
     item, ys, xs = _pixels_of_blocks(block_row, block_col, grid)
     which = pairs.which.index_select(0, pair).index_select(0, item)
     values = grid.values(maps, which, ys, xs).mul_(scale.index_select(0, which))
-    if block_unsure is not None:
+    if block_unsure is not None and counts is not None:
         unsure_items = block_unsure.view(-1).index_select(0, flat_todo).index_select(0, item)
-        counted = unsure_items & (values >= threshold)
-        counts += torch.bincount(which[counted], minlength=count)
+        counts += torch.bincount(which[unsure_items & (values >= threshold)], minlength=len(counts))
     deciding = close.view(-1).index_select(0, flat_todo).index_select(0, item).nonzero()[:, 0]
     pixel = (ys * grid.size[1]).add_(xs).index_select(0, deciding)
     _decide(owner.view(-1), which.index_select(0, deciding), pixel, values.index_select(0, deciding))
-    return owner, counts
-
-def tile_extremes(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Minimum and maximum of each map over every tile's source pixels, ``(n, tiles high, tiles wide)``."""
-    return _tile_extreme(maps, torch.minimum), _tile_extreme(maps, torch.maximum)
-
-
-def sigmoid_tile_bounds(logits: torch.Tensor, grid: Grid) -> tuple[torch.Tensor, torch.Tensor]:
-    """Tile bounds of ``sigmoid(resize(logits))`` from the small ``logits (n, h, w)`` alone.
-
-    ``grid`` is the resize from ``logits`` to the maps' grid. A resized value mixes the 2x2 source
-    pixels it reads, so over a tile it stays between the extremes of the source pixels the tile's
-    rows and columns read; the bounds are widened by a relative 1e-6 for rounding, and sigmoid keeps
-    their order. This reads the logits instead of the 10 to 20 times larger resized maps.
-    """
-    low = _window_extreme(logits, grid, torch.minimum)
-    high = _window_extreme(logits, grid, torch.maximum)
-    low -= low.abs() * 1e-6 + 1e-30
-    high += high.abs() * 1e-6 + 1e-30
-    return low.sigmoid_(), high.sigmoid_()
-
-
-def _window_extreme(logits: torch.Tensor, grid: Grid, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
-    """Extreme of ``logits`` over (at least) the source window each tile of ``grid``'s output reads.
-
-    Every window is read with the length of the longest one: a longer window only widens a bound.
-    """
-    result = logits
-    for dim, axis in ((1, grid.rows), (2, grid.cols)):
-        size = len(axis.first)
-        start = torch.arange(0, size, _TILE)
-        end = (start + _TILE).clamp(max=size - 1)  # a tile's blocks reach one output pixel further
-        first, last = axis.first.index_select(0, start), axis.second.index_select(0, end)
-        running = result.clone()  # running[i] = extreme of result[i : i + length] along dim
-        length = result.shape[dim]
-        for step in range(1, int((last - first).max()) + 1):
-            ahead = running.narrow(dim, 0, length - step)
-            combine(ahead, result.narrow(dim, step, length - step), out=ahead)
-        result = running.index_select(dim, first)
-    return result
-
-
-def _tile_extreme(maps: torch.Tensor, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
-    """Minimum (or maximum) of each map over every tile's source pixels, ``(n, tiles high, tiles wide)``.
-
-    Tile ``(a, b)`` holds blocks ``T a .. T a + T - 1`` (rows) by ``T b .. T b + T - 1`` (columns);
-    their source pixels are rows ``T a .. T a + T`` and columns ``T b .. T b + T`` (within the map).
-    Strided slices keep every step a plain elementwise pass over contiguous rows.
-    """
-    result = maps[:, ::_TILE].clone()  # rows first
-    for step in range(1, _TILE + 1):
-        rows = maps[:, step::_TILE]
-        combine(result[:, : rows.shape[1]], rows, out=result[:, : rows.shape[1]])
-    columns = result[:, :, ::_TILE].clone()
-    for step in range(1, _TILE + 1):
-        part = result[:, :, step::_TILE]
-        combine(columns[:, :, : part.shape[2]], part, out=columns[:, :, : part.shape[2]])
-    return columns
 
 
 def _per_tile(pixels_per_block: torch.Tensor, tiles: int) -> torch.Tensor:
@@ -226,7 +186,7 @@ def _padded(values: torch.Tensor, length: int) -> torch.Tensor:
     return torch.cat([values, values.new_zeros(length - len(values))])
 
 
-def _block_owner(tile_owner: torch.Tensor, height: int, width: int) -> torch.Tensor:
+def _blocks_from_tiles(tile_owner: torch.Tensor) -> torch.Tensor:
     """Per block, the owner of its tile: ``(tiles high * T, tiles wide * T)`` int64."""
     return tile_owner.long().repeat_interleave(_TILE, dim=0).repeat_interleave(_TILE, dim=1)
 
@@ -297,18 +257,3 @@ def _pixels_of_blocks(
     )
     xs = first_col.index_select(0, block_col).index_select(0, item) + local % cols_here
     return item, ys, xs
-
-
-def block_bound(maps: torch.Tensor, combine: Callable[..., torch.Tensor]) -> torch.Tensor:
-    """Minimum (or maximum) over each 2x2 block; blocks of the last row and column are narrower."""
-    return _with_next(_with_next(maps, combine, dim=-1), combine, dim=-2)
-
-
-def _with_next(values: torch.Tensor, combine: Callable[..., torch.Tensor], dim: int) -> torch.Tensor:
-    """``combine`` each element with its next neighbour along ``dim`` (the last one stays as it is)."""
-    result = values.clone()
-    length = values.shape[dim]
-    if length > 1:
-        ahead, behind = values.narrow(dim, 0, length - 1), values.narrow(dim, 1, length - 1)
-        combine(ahead, behind, out=result.narrow(dim, 0, length - 1))
-    return result

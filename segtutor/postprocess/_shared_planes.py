@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import torch
 
-from segtutor.postprocess._close_calls import argmax_with_close_calls, block_bound, sigmoid_tile_bounds
+from segtutor.postprocess._bounds import block_bound, sigmoid_tile_bounds
+from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import grid_for
 from segtutor.postprocess._inputs import Size
 from segtutor.postprocess._steps import planes_per_chunk, resize

@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from segtutor.postprocess import _shared_planes
-from segtutor.postprocess._close_calls import argmax_with_close_calls, sigmoid_tile_bounds, tile_extremes
+from segtutor.postprocess._bounds import sigmoid_tile_bounds, tile_extremes
+from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import _fma, _fma_on_midpoints, grid_for
 from segtutor.postprocess._shared_planes import resized_argmax
 from segtutor.postprocess._steps import resize
