@@ -160,9 +160,8 @@ def _open_pairs(maps: torch.Tensor, scale: torch.Tensor, is_open: torch.Tensor, 
     _, height, width = maps.shape
     which, tile_y, tile_x = is_open.nonzero(as_tuple=True)
     steps = torch.arange(_TILE + 1)
-    rows = (
-        tile_y.view(-1, 1) * _TILE + steps
-    )  # (P, T + 1) source rows, the last one shared with the next tile
+    # (P, T + 1) source rows and columns of each pair's tile; the last ones are the next tile's first
+    rows = tile_y.view(-1, 1) * _TILE + steps
     cols = tile_x.view(-1, 1) * _TILE + steps
     index = rows.clamp(max=height - 1).unsqueeze(2) * width + cols.clamp(max=width - 1).unsqueeze(1)
     index += (which * (height * width)).view(-1, 1, 1)
@@ -208,11 +207,11 @@ def _close_blocks(
     tally = torch.zeros(2, tiles, _TILE * _TILE, dtype=torch.float64)
     tally[0].index_add_(0, pairs.tile, contender.flatten(1).double())
     tally[1].index_add_(0, pairs.tile, (contender * pairs.which.view(-1, 1, 1)).flatten(1).double())
-    blocks_of_tiles = block_owner.view(open_tile.shape[0], _TILE, open_tile.shape[1], _TILE).permute(
-        0, 2, 1, 3
-    )
+    tiles_high, tiles_wide = open_tile.shape
+    # (tiles high, tiles wide, T, T) view of the blocks, tile by tile
+    blocks_of_tiles = block_owner.view(tiles_high, _TILE, tiles_wide, _TILE).permute(0, 2, 1, 3)
     open_y, open_x = open_tile.nonzero(as_tuple=True)
-    flat_open = open_y * open_tile.shape[1] + open_x
+    flat_open = open_y * tiles_wide + open_x
     single = tally[0, flat_open] == 1
     current = blocks_of_tiles[open_y, open_x].flatten(1)
     decided_owner = torch.where(single, tally[1, flat_open].round().long(), current)
