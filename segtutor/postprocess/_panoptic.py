@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
+from segtutor.postprocess._bounds import detour_tile_bounds
 from segtutor.postprocess._inputs import Size, read_batch
 from segtutor.postprocess._shared_planes import resized_argmax
 from segtutor.postprocess._steps import exceeds, mask_grid_size, resize_like_transformers_mask2former
@@ -120,7 +121,8 @@ def _owner_and_mask_area(
     score-weighted probabilities. ``mask_probs`` is ``sigmoid(resize(logits))`` when ``logits`` is given.
     """
     if mask_probs.shape[-2:] != size:
-        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold, logits=logits)
+        bounds = None if logits is None else detour_tile_bounds(logits, tuple(mask_probs.shape[-2:]))
+        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold, tile_bounds=bounds)
     weighted = mask_probs * scores.view(-1, 1, 1)
     return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
 

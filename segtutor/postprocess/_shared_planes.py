@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import torch
 
-from segtutor.postprocess._bounds import block_bound, sigmoid_tile_bounds
+from segtutor.postprocess._bounds import block_bound
 from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import grid_for
 from segtutor.postprocess._inputs import Size
@@ -56,7 +56,7 @@ def resized_argmax(
     *,
     weights: torch.Tensor | None = None,
     threshold: float | None = None,
-    logits: torch.Tensor | None = None,
+    tile_bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Best map per pixel after resizing, and how often each resized map reaches ``threshold``.
 
@@ -70,9 +70,9 @@ def resized_argmax(
         ``(n,)`` non-negative factors applied after resizing (``None``: no weighting).
     threshold : float, optional
         Count, per map, the output pixels whose weighted value is at least this.
-    logits : torch.Tensor, optional
-        ``(n, h', w')`` float32 logits when ``maps`` is ``sigmoid(resize(logits))`` (transformers'
-        detour through 384x384): the bounds of the maps then come from these smaller logits.
+    tile_bounds : (torch.Tensor, torch.Tensor), optional
+        Lower and upper bounds of the (unweighted) maps per tile of 8x8 blocks, when the caller has
+        cheaper ones than the maps themselves (see `_bounds`); used on the CPU path only.
 
     Returns
     -------
@@ -90,9 +90,7 @@ def resized_argmax(
     # float32 on the CPU: resize only the close calls, with torch's own arithmetic
     grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 else None
     if grid is not None:
-        detour = None if logits is None else grid_for(tuple(logits.shape[-2:]), (height, width), maps.device)
-        bounds = None if detour is None else sigmoid_tile_bounds(logits, detour)
-        return argmax_with_close_calls(maps, grid, scale.float(), threshold, bounds)
+        return argmax_with_close_calls(maps, grid, scale.float(), threshold, tile_bounds)
     if size[0] * size[1] < _ENLARGEMENT * height * width:
         return _argmax_in_chunks(maps, size, weights, threshold)
     planes, plane_owners = _share_planes(maps, _where_maps_matter(maps, scale, threshold))
