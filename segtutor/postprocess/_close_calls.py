@@ -20,6 +20,7 @@ The result equals ``resize(maps) * weights`` followed by ``argmax(0)`` (first ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -50,6 +51,7 @@ def argmax_with_close_calls(
     scale: torch.Tensor,
     threshold: float | None,
     tile_bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
+    activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """`resized_argmax` on the CPU: ``(H, W)`` int64 best map and ``(n,)`` int64 counts (or ``None``).
 
@@ -66,7 +68,12 @@ def argmax_with_close_calls(
     tile_bounds : (torch.Tensor, torch.Tensor), optional
         Lower and upper bounds of each map over each tile's source pixels (unscaled), when the caller
         knows cheaper ones than `tile_extremes` (see `sigmoid_tile_bounds`).
+    activation : callable, optional
+        Elementwise, non-negative function of ``maps``: the maps resized are ``activation(maps)``,
+        computed only for the source pixels read. Needs ``tile_bounds`` (of the activated maps).
     """
+    if activation is not None and tile_bounds is None:
+        maps, activation = activation(maps), None
     # 1-2. tiles: bounds of every map over each tile's source pixels
     low, high = tile_extremes(maps) if tile_bounds is None else tile_bounds
     low, high = low * scale.view(-1, 1, 1), high * scale.view(-1, 1, 1)
@@ -78,7 +85,7 @@ def argmax_with_close_calls(
     counts = unsure = None
     if threshold is not None:
         counts, unsure = _count_tiles(low, high, threshold, margin, grid)
-    pairs = _open_pairs(maps, scale, competing if unsure is None else competing | unsure, grid)
+    pairs = _open_pairs(maps, scale, competing if unsure is None else competing | unsure, grid, activation)
     # 3. blocks of the open pairs
     close = _close_blocks(pairs, competing, open_tile, block_owner, margin)
     block_unsure = None
@@ -86,7 +93,7 @@ def argmax_with_close_calls(
         block_unsure = _count_blocks(pairs, unsure, threshold, margin, counts)
     owner = block_owner[grid.rows.first.view(-1, 1), grid.cols.first.view(1, -1)]
     # 4. close calls: exact values, pixel by pixel
-    _settle_close_calls(maps, grid, scale, pairs, close, block_unsure, threshold, owner, counts)
+    _settle_close_calls(maps, grid, scale, pairs, close, block_unsure, threshold, owner, counts, activation)
     return owner, counts
 
 
@@ -126,6 +133,7 @@ def _settle_close_calls(
     threshold: float | None,
     owner: torch.Tensor,
     counts: torch.Tensor | None,
+    activation: Callable[[torch.Tensor], torch.Tensor] | None,
 ) -> None:
     """Resize the (map, block) pairs still in question exactly; update ``owner`` and ``counts`` in place."""
     todo = close if block_unsure is None else close | block_unsure
@@ -139,7 +147,7 @@ def _settle_close_calls(
     block_col = pairs.cols.view(-1).index_select(0, pair * _TILE + flat_todo % _TILE)
     item, ys, xs = _pixels_of_blocks(block_row, block_col, grid)
     which = pairs.which.index_select(0, pair).index_select(0, item)
-    values = grid.values(maps, which, ys, xs).mul_(scale.index_select(0, which))
+    values = grid.values(maps, which, ys, xs, activation).mul_(scale.index_select(0, which))
     if block_unsure is not None and counts is not None:
         unsure_items = block_unsure.view(-1).index_select(0, flat_todo).index_select(0, item)
         counts += torch.bincount(which[unsure_items & (values >= threshold)], minlength=len(counts))
@@ -155,7 +163,13 @@ def _per_tile(pixels_per_block: torch.Tensor, tiles: int) -> torch.Tensor:
     return padded.view(tiles, _TILE).sum(dim=1)
 
 
-def _open_pairs(maps: torch.Tensor, scale: torch.Tensor, is_open: torch.Tensor, grid: Grid) -> _OpenPairs:
+def _open_pairs(
+    maps: torch.Tensor,
+    scale: torch.Tensor,
+    is_open: torch.Tensor,
+    grid: Grid,
+    activation: Callable[[torch.Tensor], torch.Tensor] | None,
+) -> _OpenPairs:
     """Gather the open (map, tile) pairs' source patches and bound their blocks."""
     _, height, width = maps.shape
     which, tile_y, tile_x = is_open.nonzero(as_tuple=True)
@@ -166,7 +180,8 @@ def _open_pairs(maps: torch.Tensor, scale: torch.Tensor, is_open: torch.Tensor, 
     index = rows.clamp(max=height - 1).unsqueeze(2) * width + cols.clamp(max=width - 1).unsqueeze(1)
     index += (which * (height * width)).view(-1, 1, 1)
     # (P, T + 1, T + 1) source pixels; past the map's edge, its last pixel again
-    patches = maps.view(-1).index_select(0, index.view(-1)).view(index.shape)
+    patches = maps.view(-1).index_select(0, index.view(-1))
+    patches = (patches if activation is None else activation(patches)).view(index.shape)
     factor = scale.index_select(0, which).view(-1, 1, 1)
     low = block_bound(patches, torch.minimum)[:, :_TILE, :_TILE].mul_(factor)
     high = block_bound(patches, torch.maximum)[:, :_TILE, :_TILE].mul_(factor)

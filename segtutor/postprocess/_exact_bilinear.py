@@ -15,6 +15,7 @@ matches at all, is *checked against torch itself* once per geometry: :func:`grid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,7 +56,12 @@ class Grid:
     fused: bool  # whether torch fuses multiply-adds (FMA) on this machine
 
     def values(
-        self, maps: torch.Tensor, which: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor
+        self,
+        maps: torch.Tensor,
+        which: torch.Tensor,
+        ys: torch.Tensor,
+        xs: torch.Tensor,
+        activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Resized value of map ``which[k]`` at output pixel ``(ys[k], xs[k])``, float32, as torch does.
 
@@ -65,6 +71,9 @@ class Grid:
             ``(n, h, w)`` float32 maps on the source grid.
         which, ys, xs : torch.Tensor
             ``(k,)`` int64 map indices and output coordinates.
+        activation : callable, optional
+            Elementwise function applied to the source values read (the maps resized are then
+            ``activation(maps)``), so that it need not run on whole maps.
         """
         flat = maps.reshape(-1)
         width = self.source[1]
@@ -74,8 +83,9 @@ class Grid:
         left, right = self.cols.first.index_select(0, xs), self.cols.second.index_select(0, xs)
         w0, w1 = self.cols.w_first.index_select(0, xs), self.cols.w_second.index_select(0, xs)
         h0, h1 = self.rows.w_first.index_select(0, ys), self.rows.w_second.index_select(0, ys)
-        a, b = flat.index_select(0, top + left), flat.index_select(0, top.add_(right))
-        c, d = flat.index_select(0, bottom + left), flat.index_select(0, bottom.add_(right))
+        corners = torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
+        source = flat.index_select(0, corners)
+        a, b, c, d = (source if activation is None else activation(source)).view(4, -1)
         if self.fused:
             fma = _native_fma if _addcmul_is_fused() else _fma
             return fma(fma(a, w0, b.mul_(w1)), h0, fma(c, w0, d.mul_(w1)).mul_(h1))

@@ -9,7 +9,13 @@ import torch
 from segtutor.postprocess._bounds import detour_tile_bounds
 from segtutor.postprocess._inputs import Size, read_batch
 from segtutor.postprocess._shared_planes import resized_argmax
-from segtutor.postprocess._steps import exceeds, mask_grid_size, resize_like_transformers_mask2former
+from segtutor.postprocess._steps import (
+    exceeds,
+    mask_grid_size,
+    resize_like_transformers_mask2former,
+    sigmoid_as_in_whole_maps,
+    sigmoid_gathers_like_whole_maps,
+)
 
 
 def panoptic(
@@ -91,9 +97,8 @@ def panoptic(
         logits = None  # the logits before a resize, whose bounds are cheaper to read
         if batch.mask2former:  # compatible mode: transformers' detour through 384x384
             logits, mask_logits = mask_logits, resize_like_transformers_mask2former(mask_logits)
-        mask_probs = mask_logits.sigmoid_()  # in place: mask_logits[keep] is already a copy
         # upsample -> argmax: each pixel goes to the query with the highest score-weighted probability
-        owner, mask_area = _owner_and_mask_area(mask_probs, scores, size, mask_threshold, logits)
+        owner, mask_area = _owner_and_mask_area(mask_logits, scores, size, mask_threshold, logits)
         # validity: a query keeps its segment only if it won most of its own mask
         won_area = torch.bincount(owner.flatten(), minlength=len(scores))
         won_most = exceeds(won_area / mask_area, overlap_mask_area_threshold, strict=True)
@@ -108,7 +113,7 @@ def panoptic(
 
 
 def _owner_and_mask_area(
-    mask_probs: torch.Tensor,
+    mask_logits: torch.Tensor,
     scores: torch.Tensor,
     size: Size,
     mask_threshold: float,
@@ -116,15 +121,27 @@ def _owner_and_mask_area(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Winning query per pixel ``(H, W)`` and mask area per query ``(k,)``, both int64.
 
-    Each mask is resized, weighted by its query's score, and the best query wins the pixel (the
-    earlier one on ties, like ``argmax``). As in transformers, the mask area is counted on the
-    score-weighted probabilities. ``mask_probs`` is ``sigmoid(resize(logits))`` when ``logits`` is given.
+    Each mask probability (sigmoid of ``mask_logits``, our own copy) is resized, weighted by its
+    query's score, and the best query wins the pixel (the earlier one on ties, like ``argmax``). As in
+    transformers, the mask area is counted on the score-weighted probabilities. ``logits`` are the
+    logits before transformers' detour (``mask_logits = resize(logits)``), or ``None``.
     """
-    if mask_probs.shape[-2:] != size:
-        bounds = None if logits is None else detour_tile_bounds(logits, tuple(mask_probs.shape[-2:]))
-        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold, tile_bounds=bounds)
-    weighted = mask_probs * scores.view(-1, 1, 1)
-    return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
+    if mask_logits.shape[-2:] == size:
+        weighted = mask_logits.sigmoid_() * scores.view(-1, 1, 1)
+        return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
+    bounds = None if logits is None else detour_tile_bounds(logits, tuple(mask_logits.shape[-2:]))
+    if bounds is not None and sigmoid_gathers_like_whole_maps(torch.get_num_threads()):
+        # bounds come from the logits: the sigmoid is needed only where the close calls read
+        return resized_argmax(
+            mask_logits,
+            size,
+            weights=scores,
+            threshold=mask_threshold,
+            tile_bounds=bounds,
+            activation=sigmoid_as_in_whole_maps,
+        )
+    mask_probs = mask_logits.sigmoid_()
+    return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold, tile_bounds=bounds)
 
 
 def _segment_ids(

@@ -24,6 +24,8 @@ the path for other devices, whose kernels round differently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from segtutor.postprocess._bounds import block_bound
@@ -57,6 +59,7 @@ def resized_argmax(
     weights: torch.Tensor | None = None,
     threshold: float | None = None,
     tile_bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
+    activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Best map per pixel after resizing, and how often each resized map reaches ``threshold``.
 
@@ -73,6 +76,9 @@ def resized_argmax(
     tile_bounds : (torch.Tensor, torch.Tensor), optional
         Lower and upper bounds of the (unweighted) maps per tile of 8x8 blocks, when the caller has
         cheaper ones than the maps themselves (see `_bounds`); used on the CPU path only.
+    activation : callable, optional
+        Elementwise function whose result are the maps to resize (``activation(maps)``); the CPU
+        path applies it only to the source pixels it reads.
 
     Returns
     -------
@@ -81,16 +87,19 @@ def resized_argmax(
     counts : torch.Tensor or None
         ``(n,)`` int64 counts, or ``None`` without ``threshold``.
     """
-    if is_small(size):
+    count, height, width = maps.shape
+    small = is_small(size)
+    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 and not small else None
+    if grid is not None:  # float32 on the CPU: resize only the close calls, with torch's own arithmetic
+        scale = maps.new_ones(count) if weights is None else weights.float()
+        return argmax_with_close_calls(maps, grid, scale, threshold, tile_bounds, activation)
+    if activation is not None:
+        maps = activation(maps)
+    if small:
         values = resize(maps, size) if weights is None else resize(maps, size) * weights.view(-1, 1, 1)
         counts = None if threshold is None else (values >= threshold).flatten(1).sum(dim=1)
         return values.argmax(dim=0), counts
-    count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
-    # float32 on the CPU: resize only the close calls, with torch's own arithmetic
-    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 else None
-    if grid is not None:
-        return argmax_with_close_calls(maps, grid, scale.float(), threshold, tile_bounds)
     if size[0] * size[1] < _ENLARGEMENT * height * width:
         return _argmax_in_chunks(maps, size, weights, threshold)
     planes, plane_owners = _share_planes(maps, _where_maps_matter(maps, scale, threshold))

@@ -12,6 +12,7 @@ map only at a near-tie (the equivalence tests pass with one thread too).
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -22,6 +23,33 @@ from segtutor.postprocess._inputs import TRANSFORMERS_MASK2FORMER_SIZE, Size
 
 # Resize at most this many bytes of float planes at once, to keep peak memory low on large images.
 _CHUNK_BYTES = 16 * 2**20
+
+
+def sigmoid_as_in_whole_maps(values: torch.Tensor) -> torch.Tensor:
+    """``sigmoid`` of a few gathered values, rounded as when torch computes it on whole maps.
+
+    torch's CPU sigmoid computes vectorised blocks and finishes each thread's share of a tensor with
+    scalar code, which can round differently. Whole maps (384x384) split into vectorised blocks only; a
+    copy padded to a multiple of 256 values per thread does too. `sigmoid_gathers_like_whole_maps` checks
+    this on the installed torch.
+    """
+    count = values.numel()
+    multiple = 256 * torch.get_num_threads()
+    padded = torch.cat([values.reshape(-1), values.new_zeros((-count) % multiple)])
+    return padded.sigmoid_()[:count].view(values.shape)
+
+
+@functools.lru_cache(maxsize=8)
+def sigmoid_gathers_like_whole_maps(threads: int) -> bool:
+    """Whether `sigmoid_as_in_whole_maps` equals ``sigmoid`` on whole maps here, with ``threads`` threads."""
+    generator = torch.Generator().manual_seed(0)
+    maps = torch.randn(7, 96, 128, generator=generator) * 30  # whole maps, as many as some models keep
+    whole = maps.sigmoid()
+    for count in (1, 15, 100, 1000, 40_000):
+        index = torch.randint(0, maps.numel(), (count,), generator=generator)
+        if not torch.equal(sigmoid_as_in_whole_maps(maps.view(-1)[index]), whole.view(-1)[index]):
+            return False
+    return True
 
 
 def resize(planes: torch.Tensor, size: Size) -> torch.Tensor:

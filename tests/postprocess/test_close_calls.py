@@ -14,7 +14,7 @@ from segtutor.postprocess._bounds import sigmoid_tile_bounds, tile_extremes
 from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import _fma, _fma_on_midpoints, grid_for
 from segtutor.postprocess._shared_planes import resized_argmax
-from segtutor.postprocess._steps import resize
+from segtutor.postprocess._steps import resize, sigmoid_as_in_whole_maps, sigmoid_gathers_like_whole_maps
 
 
 @pytest.mark.parametrize(
@@ -145,20 +145,27 @@ def test_semantic_argmax_uses_close_calls_on_the_cpu(monkeypatch):
     assert calls and torch.equal(owner, resize(maps, (240, 320)).argmax(0))
 
 
+@pytest.mark.parametrize("lazy_sigmoid", [False, True], ids=["sigmoid-first", "sigmoid-where-read"])
 @pytest.mark.parametrize(
     ("source", "detour", "size"), [((96, 128), (384, 384), (480, 640)), ((13, 21), (70, 90), (300, 200))]
 )
-def test_bounds_from_the_logits_before_a_resize_give_the_same_result(source, detour, size):
+def test_bounds_from_the_logits_before_a_resize_give_the_same_result(source, detour, size, lazy_sigmoid):
     # panoptic in compatible mode: maps = sigmoid(resize(logits)), bounded from the small logits
     logits = torch.logit(_blobs(12, source, seed=3).clamp(1e-6, 1 - 1e-6))
     logits[0] *= 40.0  # saturated probabilities: 0 and 1 after sigmoid
     logits[1] -= 60.0  # tiny ones, down to float32's subnormal range
-    maps = resize(logits, detour).sigmoid()
+    resized = resize(logits, detour)
+    maps = resized.sigmoid()
     weights = torch.rand(12, generator=torch.Generator().manual_seed(4)) * 0.5 + 0.5
     bounds = sigmoid_tile_bounds(logits, grid_for(source, detour, logits.device))
     low, high = tile_extremes(maps)
     assert bool((bounds[0] <= low).all()) and bool((bounds[1] >= high).all())  # they do bound the maps
-    owner, counts = argmax_with_close_calls(maps, grid_for(detour, size, maps.device), weights, 0.45, bounds)
+    grid = grid_for(detour, size, maps.device)
+    if lazy_sigmoid:  # the sigmoid runs only on the source pixels the close calls read
+        activation = sigmoid_as_in_whole_maps
+        owner, counts = argmax_with_close_calls(resized, grid, weights, 0.45, bounds, activation)
+    else:
+        owner, counts = argmax_with_close_calls(maps, grid, weights, 0.45, bounds)
     reference = resize(maps, size) * weights.view(-1, 1, 1)
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
@@ -177,3 +184,12 @@ def test_fused_multiply_add_outside_the_fast_path():
     )
     assert torch.equal(_fma(x, y, z), expected)
     assert torch.equal(_fma_on_midpoints(x, y, z), expected)
+
+
+def test_sigmoid_of_gathered_values_rounds_as_on_whole_maps():
+    assert sigmoid_gathers_like_whole_maps(torch.get_num_threads())
+    maps = torch.randn(30, 384, 384, generator=torch.Generator().manual_seed(5)) * 20
+    whole = maps.sigmoid()
+    for count in (3, 100, 12_345):  # odd lengths, whose last values torch rounds with scalar code
+        index = torch.randperm(maps.numel(), generator=torch.Generator().manual_seed(count))[:count]
+        assert torch.equal(sigmoid_as_in_whole_maps(maps.view(-1)[index]), whole.view(-1)[index])
