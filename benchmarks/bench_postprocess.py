@@ -19,7 +19,10 @@ masks; mask logits are 96x128 for 480x640 targets (masks at 1/4 of a 384x512 inp
 for 1024x2048 (the same 5x ratio).
 
 Timing: both implementations run alternately in this process, after a warm-up call; the best
-(shortest) of the timed runs is reported, the one least disturbed by other processes.
+(shortest) of the timed runs is reported, the one least disturbed by other processes. Much of both
+implementations' time goes to first touching freshly allocated memory (page faults), which glibc
+sometimes avoids and sometimes not, differently in each process: on a small virtual machine the same
+case can differ by 20-30% between two runs of this script, so read ratios near a goal over a few runs.
 
 Peak memory: the growth of the process's resident set during one call (VmHWM, reset through
 /proc/self/clear_refs just before it), measured in one child process started with
