@@ -11,8 +11,7 @@ from collections.abc import Callable
 
 import torch
 
-from segtutor.postprocess._exact_bilinear import Grid, grid_for
-from segtutor.postprocess._inputs import Size
+from segtutor.postprocess._exact_bilinear import Grid
 
 TILE = 8  # blocks per tile side
 
@@ -20,16 +19,6 @@ TILE = 8  # blocks per tile side
 def tile_extremes(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Minimum and maximum of each map over every tile's source pixels, ``(n, tiles high, tiles wide)``."""
     return _tile_extreme(maps, torch.minimum), _tile_extreme(maps, torch.maximum)
-
-
-def detour_tile_bounds(logits: torch.Tensor, size: Size) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """Tile bounds of ``sigmoid(resize(logits, size))`` from ``logits (n, h, w)``, or ``None``.
-
-    ``None`` where the resize's geometry is not reproduced (see `grid_for`): bounds are then read from
-    the resized maps themselves.
-    """
-    grid = grid_for(tuple(logits.shape[-2:]), size, logits.device)
-    return None if grid is None else sigmoid_tile_bounds(logits, grid)
 
 
 def sigmoid_tile_bounds(logits: torch.Tensor, grid: Grid) -> tuple[torch.Tensor, torch.Tensor]:

@@ -20,15 +20,16 @@ The result equals ``resize(maps) * weights`` followed by ``argmax(0)`` (first ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from segtutor.postprocess._bounds import TILE as _TILE
-from segtutor.postprocess._bounds import block_bound, tile_extremes
+from segtutor.postprocess._bounds import block_bound
 from segtutor.postprocess._exact_bilinear import Grid
+from segtutor.postprocess._sources import SourceMaps
 
+_SLICE = 2**16  # close-call pixels computed at once
 _MARGIN = 1e-5  # relative to the largest value; resizing and one product round by a few 1e-7 at most
 
 
@@ -40,42 +41,30 @@ class _OpenPairs:
     tile: torch.Tensor  # (P,) flat tile index
     rows: torch.Tensor  # (P, T) source row of each block (may be >= h in a partial tile)
     cols: torch.Tensor  # (P, T) source column of each block
+    patches: torch.Tensor  # (P, T + 1, T + 1) the source values of the tile (past the edge: the last)
     low: torch.Tensor  # (P, T, T) scaled block minimum
     high: torch.Tensor  # (P, T, T) scaled block maximum
     pixels: torch.Tensor  # (P, T, T) output pixels per block (0 outside the map)
 
 
 def argmax_with_close_calls(
-    maps: torch.Tensor,
-    grid: Grid,
-    scale: torch.Tensor,
-    threshold: float | None,
-    tile_bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
-    activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    source: SourceMaps, grid: Grid, scale: torch.Tensor, threshold: float | None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """`resized_argmax` on the CPU: ``(H, W)`` int64 best map and ``(n,)`` int64 counts (or ``None``).
 
     Parameters
     ----------
-    maps : torch.Tensor
-        ``(n, h, w)`` non-negative float32 maps on ``grid.source``.
+    source : SourceMaps
+        The ``n`` non-negative float32 maps on ``grid.source`` (see `_sources`).
     grid : Grid
         The checked geometry of the resize.
     scale : torch.Tensor
         ``(n,)`` non-negative float32 factors applied after resizing.
     threshold : float, optional
         Count, per map, the output pixels whose scaled value is at least this.
-    tile_bounds : (torch.Tensor, torch.Tensor), optional
-        Lower and upper bounds of each map over each tile's source pixels (unscaled), when the caller
-        knows cheaper ones than `tile_extremes` (see `sigmoid_tile_bounds`).
-    activation : callable, optional
-        Elementwise, non-negative function of ``maps``: the maps resized are ``activation(maps)``,
-        computed only for the source pixels read. Needs ``tile_bounds`` (of the activated maps).
     """
-    if activation is not None and tile_bounds is None:
-        maps, activation = activation(maps), None
     # 1-2. tiles: bounds of every map over each tile's source pixels
-    low, high = tile_extremes(maps) if tile_bounds is None else tile_bounds
+    low, high = source.tile_bounds
     low, high = low * scale.view(-1, 1, 1), high * scale.view(-1, 1, 1)
     margin = _MARGIN * float(high.amax()) + 1e-30
     contender = high >= low.amax(dim=0) - margin  # could be the best somewhere in the tile
@@ -85,15 +74,15 @@ def argmax_with_close_calls(
     counts = unsure = None
     if threshold is not None:
         counts, unsure = _count_tiles(low, high, threshold, margin, grid)
-    pairs = _open_pairs(maps, scale, competing if unsure is None else competing | unsure, grid, activation)
+    pairs = _open_pairs(source, scale, competing if unsure is None else competing | unsure, grid)
     # 3. blocks of the open pairs
     close = _close_blocks(pairs, competing, open_tile, block_owner, margin)
     block_unsure = None
     if threshold is not None:
         block_unsure = _count_blocks(pairs, unsure, threshold, margin, counts)
     owner = block_owner[grid.rows.first.view(-1, 1), grid.cols.first.view(1, -1)]
-    # 4. close calls: exact values, pixel by pixel
-    _settle_close_calls(maps, grid, scale, pairs, close, block_unsure, threshold, owner, counts, activation)
+    # 4. close calls: exact values, pixel by pixel, from the tiles' source values
+    _settle_close_calls(grid, scale, pairs, close, block_unsure, threshold, owner, counts)
     return owner, counts
 
 
@@ -124,7 +113,6 @@ def _count_blocks(
 
 
 def _settle_close_calls(
-    maps: torch.Tensor,
     grid: Grid,
     scale: torch.Tensor,
     pairs: _OpenPairs,
@@ -133,7 +121,6 @@ def _settle_close_calls(
     threshold: float | None,
     owner: torch.Tensor,
     counts: torch.Tensor | None,
-    activation: Callable[[torch.Tensor], torch.Tensor] | None,
 ) -> None:
     """Resize the (map, block) pairs still in question exactly; update ``owner`` and ``counts`` in place."""
     todo = close if block_unsure is None else close | block_unsure
@@ -146,14 +133,39 @@ def _settle_close_calls(
     block_row = pairs.rows.view(-1).index_select(0, pair * _TILE + block_y)
     block_col = pairs.cols.view(-1).index_select(0, pair * _TILE + flat_todo % _TILE)
     item, ys, xs = _pixels_of_blocks(block_row, block_col, grid)
-    which = pairs.which.index_select(0, pair).index_select(0, item)
-    values = grid.values(maps, which, ys, xs, activation).mul_(scale.index_select(0, which))
+    pair = pair.index_select(0, item)
+    which = pairs.which.index_select(0, pair)
+    values = _values_from_patches(grid, pairs, pair, ys, xs).mul_(scale.index_select(0, which))
     if block_unsure is not None and counts is not None:
         unsure_items = block_unsure.view(-1).index_select(0, flat_todo).index_select(0, item)
         counts += torch.bincount(which[unsure_items & (values >= threshold)], minlength=len(counts))
     deciding = close.view(-1).index_select(0, flat_todo).index_select(0, item).nonzero()[:, 0]
     pixel = (ys * grid.size[1]).add_(xs).index_select(0, deciding)
     _decide(owner.view(-1), which.index_select(0, deciding), pixel, values.index_select(0, deciding))
+
+
+def _values_from_patches(
+    grid: Grid, pairs: _OpenPairs, pair: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor
+) -> torch.Tensor:
+    """Exact resized values at pixels ``(ys, xs)`` of the maps of ``pair``, read from the pairs' patches.
+
+    Works through the pixels a slice at a time, so that its index arithmetic stays small.
+    """
+    side = _TILE + 1
+    # where each pair's patch starts, minus its tile's first source row and column
+    origin = torch.arange(len(pairs.which)) * (side * side) - pairs.rows[:, 0] * side - pairs.cols[:, 0]
+    patches = pairs.patches.view(-1)
+    values = torch.empty(len(pair), dtype=torch.float32)
+    for start in range(0, len(pair), _SLICE):
+        rows, cols = ys[start : start + _SLICE], xs[start : start + _SLICE]
+        base = origin.index_select(0, pair[start : start + _SLICE])
+        top = base + grid.rows.first.index_select(0, rows) * side
+        bottom = base.add_(grid.rows.second.index_select(0, rows) * side)
+        left, right = grid.cols.first.index_select(0, cols), grid.cols.second.index_select(0, cols)
+        corners = torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
+        source = patches.index_select(0, corners).view(4, -1)
+        values[start : start + _SLICE] = grid.combine(source, rows, cols)
+    return values
 
 
 def _per_tile(pixels_per_block: torch.Tensor, tiles: int) -> torch.Tensor:
@@ -163,25 +175,17 @@ def _per_tile(pixels_per_block: torch.Tensor, tiles: int) -> torch.Tensor:
     return padded.view(tiles, _TILE).sum(dim=1)
 
 
-def _open_pairs(
-    maps: torch.Tensor,
-    scale: torch.Tensor,
-    is_open: torch.Tensor,
-    grid: Grid,
-    activation: Callable[[torch.Tensor], torch.Tensor] | None,
-) -> _OpenPairs:
-    """Gather the open (map, tile) pairs' source patches and bound their blocks."""
-    _, height, width = maps.shape
-    which, tile_y, tile_x = is_open.nonzero(as_tuple=True)
+def _open_pairs(source: SourceMaps, scale: torch.Tensor, is_open: torch.Tensor, grid: Grid) -> _OpenPairs:
+    """Read the open (map, tile) pairs' source patches and bound their blocks."""
+    _, height, width = source.shape
+    which, tile_y, tile_x = is_open.nonzero(as_tuple=True)  # grouped by map, as `source.read` wants
     steps = torch.arange(_TILE + 1)
     # (P, T + 1) source rows and columns of each pair's tile; the last ones are the next tile's first
     rows = tile_y.view(-1, 1) * _TILE + steps
     cols = tile_x.view(-1, 1) * _TILE + steps
     index = rows.clamp(max=height - 1).unsqueeze(2) * width + cols.clamp(max=width - 1).unsqueeze(1)
-    index += (which * (height * width)).view(-1, 1, 1)
     # (P, T + 1, T + 1) source pixels; past the map's edge, its last pixel again
-    patches = maps.view(-1).index_select(0, index.view(-1))
-    patches = (patches if activation is None else activation(patches)).view(index.shape)
+    patches = source.read(which.repeat_interleave((_TILE + 1) ** 2), index.view(-1)).view(index.shape)
     factor = scale.index_select(0, which).view(-1, 1, 1)
     low = block_bound(patches, torch.minimum)[:, :_TILE, :_TILE].mul_(factor)
     high = block_bound(patches, torch.maximum)[:, :_TILE, :_TILE].mul_(factor)
@@ -190,7 +194,7 @@ def _open_pairs(
     cols_per_block = _padded(grid.cols.pixels_per_source, (tile_x.max() + 1) * _TILE if len(which) else 0)
     pixels = rows_per_block[rows].unsqueeze(2) * cols_per_block[cols].unsqueeze(1)
     tiles_wide = is_open.shape[2]
-    return _OpenPairs(which, tile_y * tiles_wide + tile_x, rows, cols, low, high, pixels)
+    return _OpenPairs(which, tile_y * tiles_wide + tile_x, rows, cols, patches, low, high, pixels)
 
 
 def _padded(values: torch.Tensor, length: int) -> torch.Tensor:

@@ -15,7 +15,6 @@ matches at all, is *checked against torch itself* once per geometry: :func:`grid
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,12 +55,7 @@ class Grid:
     fused: bool  # whether torch fuses multiply-adds (FMA) on this machine
 
     def values(
-        self,
-        maps: torch.Tensor,
-        which: torch.Tensor,
-        ys: torch.Tensor,
-        xs: torch.Tensor,
-        activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        self, maps: torch.Tensor, which: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor
     ) -> torch.Tensor:
         """Resized value of map ``which[k]`` at output pixel ``(ys[k], xs[k])``, float32, as torch does.
 
@@ -71,21 +65,25 @@ class Grid:
             ``(n, h, w)`` float32 maps on the source grid.
         which, ys, xs : torch.Tensor
             ``(k,)`` int64 map indices and output coordinates.
-        activation : callable, optional
-            Elementwise function applied to the source values read (the maps resized are then
-            ``activation(maps)``), so that it need not run on whole maps.
         """
-        flat = maps.reshape(-1)
         width = self.source[1]
         top = which * (self.source[0] * width)
         top += self.rows.first.index_select(0, ys) * width
         bottom = top + (self.rows.second - self.rows.first).index_select(0, ys) * width
         left, right = self.cols.first.index_select(0, xs), self.cols.second.index_select(0, xs)
+        corners = torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
+        return self.combine(maps.reshape(-1).index_select(0, corners).view(4, -1), ys, xs)
+
+    def combine(self, corners: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
+        """Resized values at output pixels ``(ys[k], xs[k])`` from the source values they read.
+
+        ``corners`` is ``(4, k)`` float32: top-left, top-right, bottom-left and bottom-right source
+        value of each pixel (rows ``rows.first``/``rows.second``, columns ``cols.first``/``cols.second``).
+        It is overwritten.
+        """
+        a, b, c, d = corners
         w0, w1 = self.cols.w_first.index_select(0, xs), self.cols.w_second.index_select(0, xs)
         h0, h1 = self.rows.w_first.index_select(0, ys), self.rows.w_second.index_select(0, ys)
-        corners = torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
-        source = flat.index_select(0, corners)
-        a, b, c, d = (source if activation is None else activation(source)).view(4, -1)
         if self.fused:
             fma = _native_fma if _addcmul_is_fused() else _fma
             return fma(fma(a, w0, b.mul_(w1)), h0, fma(c, w0, d.mul_(w1)).mul_(h1))

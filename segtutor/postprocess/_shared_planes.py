@@ -24,14 +24,13 @@ the path for other devices, whose kernels round differently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from segtutor.postprocess._bounds import block_bound
 from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import grid_for
 from segtutor.postprocess._inputs import Size
+from segtutor.postprocess._sources import maps_source
 from segtutor.postprocess._steps import planes_per_chunk, resize
 
 _MARGIN = 1e-5  # relative; bilinear resizing and one product round by a few 1e-7 at most
@@ -58,8 +57,6 @@ def resized_argmax(
     *,
     weights: torch.Tensor | None = None,
     threshold: float | None = None,
-    tile_bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
-    activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Best map per pixel after resizing, and how often each resized map reaches ``threshold``.
 
@@ -73,12 +70,6 @@ def resized_argmax(
         ``(n,)`` non-negative factors applied after resizing (``None``: no weighting).
     threshold : float, optional
         Count, per map, the output pixels whose weighted value is at least this.
-    tile_bounds : (torch.Tensor, torch.Tensor), optional
-        Lower and upper bounds of the (unweighted) maps per tile of 8x8 blocks, when the caller has
-        cheaper ones than the maps themselves (see `_bounds`); used on the CPU path only.
-    activation : callable, optional
-        Elementwise function whose result are the maps to resize (``activation(maps)``); the CPU
-        path applies it only to the source pixels it reads.
 
     Returns
     -------
@@ -87,19 +78,16 @@ def resized_argmax(
     counts : torch.Tensor or None
         ``(n,)`` int64 counts, or ``None`` without ``threshold``.
     """
-    count, height, width = maps.shape
-    small = is_small(size)
-    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 and not small else None
-    if grid is not None:  # float32 on the CPU: resize only the close calls, with torch's own arithmetic
-        scale = maps.new_ones(count) if weights is None else weights.float()
-        return argmax_with_close_calls(maps, grid, scale, threshold, tile_bounds, activation)
-    if activation is not None:
-        maps = activation(maps)
-    if small:
+    if is_small(size):
         values = resize(maps, size) if weights is None else resize(maps, size) * weights.view(-1, 1, 1)
         counts = None if threshold is None else (values >= threshold).flatten(1).sum(dim=1)
         return values.argmax(dim=0), counts
+    count, height, width = maps.shape
     scale = maps.new_ones(count) if weights is None else weights
+    # float32 on the CPU: resize only the close calls, with torch's own arithmetic
+    grid = grid_for((height, width), size, maps.device) if maps.dtype == torch.float32 else None
+    if grid is not None:
+        return argmax_with_close_calls(maps_source(maps), grid, scale.float(), threshold)
     if size[0] * size[1] < _ENLARGEMENT * height * width:
         return _argmax_in_chunks(maps, size, weights, threshold)
     planes, plane_owners = _share_planes(maps, _where_maps_matter(maps, scale, threshold))

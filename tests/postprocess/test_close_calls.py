@@ -10,10 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from segtutor.postprocess import _shared_planes
-from segtutor.postprocess._bounds import sigmoid_tile_bounds, tile_extremes
+from segtutor.postprocess._bounds import tile_extremes
 from segtutor.postprocess._close_calls import argmax_with_close_calls
 from segtutor.postprocess._exact_bilinear import _fma, _fma_on_midpoints, grid_for
 from segtutor.postprocess._shared_planes import resized_argmax
+from segtutor.postprocess._sources import detour_source, maps_source
 from segtutor.postprocess._steps import resize, sigmoid_as_in_whole_maps, sigmoid_gathers_like_whole_maps
 
 
@@ -112,7 +113,8 @@ def test_both_paths_give_the_exact_argmax_and_counts(count, grid, size, shared_p
     if shared_planes:
         owner, counts = resized_argmax(maps, size, weights=weights, threshold=0.45)
     else:
-        owner, counts = argmax_with_close_calls(maps, grid_for(grid, size, maps.device), weights, 0.45)
+        grid_ = grid_for(grid, size, maps.device)
+        owner, counts = argmax_with_close_calls(maps_source(maps), grid_, weights, 0.45)
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
 
@@ -122,7 +124,7 @@ def test_close_calls_handle_ties_and_all_zero_regions():
     maps[4] = maps[2]  # identical maps tie everywhere: the lower index must win
     maps[:, :10, :10] = 0.0  # every map ties at zero: argmax says map 0
     grid = grid_for((40, 50), (200, 300), maps.device)
-    owner, counts = argmax_with_close_calls(maps, grid, torch.ones(8), threshold=0.0)
+    owner, counts = argmax_with_close_calls(maps_source(maps), grid, torch.ones(8), threshold=0.0)
     reference = resize(maps, (200, 300))
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.0).flatten(1).sum(1))
@@ -145,27 +147,26 @@ def test_semantic_argmax_uses_close_calls_on_the_cpu(monkeypatch):
     assert calls and torch.equal(owner, resize(maps, (240, 320)).argmax(0))
 
 
-@pytest.mark.parametrize("lazy_sigmoid", [False, True], ids=["sigmoid-first", "sigmoid-where-read"])
+@pytest.mark.parametrize("from_logits", [False, True], ids=["maps-in-memory", "maps-made-where-read"])
 @pytest.mark.parametrize(
-    ("source", "detour", "size"), [((96, 128), (384, 384), (480, 640)), ((13, 21), (70, 90), (300, 200))]
+    ("source", "detour", "size"), [((96, 128), (384, 384), (480, 640)), ((13, 21), (64, 96), (300, 200))]
 )
-def test_bounds_from_the_logits_before_a_resize_give_the_same_result(source, detour, size, lazy_sigmoid):
-    # panoptic in compatible mode: maps = sigmoid(resize(logits)), bounded from the small logits
+def test_maps_made_from_logits_where_read_give_the_same_result(source, detour, size, from_logits):
+    # panoptic in compatible mode: maps = sigmoid(resize(logits)), bounded from the small logits; the
+    # maps hold a multiple of 16 values per thread, so that torch's sigmoid vectorises all of them
     logits = torch.logit(_blobs(12, source, seed=3).clamp(1e-6, 1 - 1e-6))
     logits[0] *= 40.0  # saturated probabilities: 0 and 1 after sigmoid
     logits[1] -= 60.0  # tiny ones, down to float32's subnormal range
-    resized = resize(logits, detour)
-    maps = resized.sigmoid()
+    maps = resize(logits, detour).sigmoid()
     weights = torch.rand(12, generator=torch.Generator().manual_seed(4)) * 0.5 + 0.5
-    bounds = sigmoid_tile_bounds(logits, grid_for(source, detour, logits.device))
+    lazy = detour_source(logits, grid_for(source, detour, logits.device))
     low, high = tile_extremes(maps)
-    assert bool((bounds[0] <= low).all()) and bool((bounds[1] >= high).all())  # they do bound the maps
+    assert bool((lazy.tile_bounds[0] <= low).all()) and bool((lazy.tile_bounds[1] >= high).all())
+    which = torch.arange(12).repeat_interleave(detour[0] * detour[1])
+    pixel = torch.arange(detour[0] * detour[1]).repeat(12)
+    assert torch.equal(lazy.read(which, pixel), maps.flatten())  # the very values of the maps
     grid = grid_for(detour, size, maps.device)
-    if lazy_sigmoid:  # the sigmoid runs only on the source pixels the close calls read
-        activation = sigmoid_as_in_whole_maps
-        owner, counts = argmax_with_close_calls(resized, grid, weights, 0.45, bounds, activation)
-    else:
-        owner, counts = argmax_with_close_calls(maps, grid, weights, 0.45, bounds)
+    owner, counts = argmax_with_close_calls(lazy if from_logits else maps_source(maps), grid, weights, 0.45)
     reference = resize(maps, size) * weights.view(-1, 1, 1)
     assert torch.equal(owner, reference.argmax(0))
     assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
@@ -193,3 +194,12 @@ def test_sigmoid_of_gathered_values_rounds_as_on_whole_maps():
     for count in (3, 100, 12_345):  # odd lengths, whose last values torch rounds with scalar code
         index = torch.randperm(maps.numel(), generator=torch.Generator().manual_seed(count))[:count]
         assert torch.equal(sigmoid_as_in_whole_maps(maps.view(-1)[index]), whole.view(-1)[index])
+
+
+def test_nothing_to_settle_when_one_map_wins_every_tile():
+    maps = torch.stack([torch.full((40, 50), 0.9), torch.full((40, 50), 0.1)])  # no tile is open
+    grid = grid_for((40, 50), (200, 300), maps.device)
+    owner, counts = argmax_with_close_calls(maps_source(maps), grid, torch.ones(2), threshold=None)
+    assert counts is None and torch.equal(owner, torch.zeros(200, 300, dtype=torch.long))
+    owner, _ = argmax_with_close_calls(maps_source(maps[1:]), grid, torch.ones(1), threshold=None)
+    assert torch.equal(owner, torch.zeros(200, 300, dtype=torch.long))
