@@ -159,20 +159,14 @@ def _values_from_patches(
     for start in range(0, len(pair), _SLICE):
         rows, cols = ys[start : start + _SLICE], xs[start : start + _SLICE]
         base = origin.index_select(0, pair[start : start + _SLICE])
-        top = base + grid.rows.first.index_select(0, rows) * side
-        bottom = base.add_(grid.rows.second.index_select(0, rows) * side)
-        left, right = grid.cols.first.index_select(0, cols), grid.cols.second.index_select(0, cols)
-        corners = torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
-        source = patches.index_select(0, corners).view(4, -1)
+        source = patches.index_select(0, grid.corner_indices(base, side, rows, cols)).view(4, -1)
         values[start : start + _SLICE] = grid.combine(source, rows, cols)
     return values
 
 
 def _per_tile(pixels_per_block: torch.Tensor, tiles: int) -> torch.Tensor:
     """Output pixels along one axis of each tile, ``(tiles,)`` int64."""
-    padded = pixels_per_block.new_zeros(tiles * _TILE)
-    padded[: len(pixels_per_block)] = pixels_per_block
-    return padded.view(tiles, _TILE).sum(dim=1)
+    return _padded(pixels_per_block, tiles * _TILE).view(tiles, _TILE).sum(dim=1)
 
 
 def _open_pairs(source: SourceMaps, scale: torch.Tensor, is_open: torch.Tensor, grid: Grid) -> _OpenPairs:

@@ -66,13 +66,21 @@ class Grid:
         which, ys, xs : torch.Tensor
             ``(k,)`` int64 map indices and output coordinates.
         """
-        width = self.source[1]
-        top = which * (self.source[0] * width)
-        top += self.rows.first.index_select(0, ys) * width
-        bottom = top + (self.rows.second - self.rows.first).index_select(0, ys) * width
-        left, right = self.cols.first.index_select(0, xs), self.cols.second.index_select(0, xs)
-        corners = torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
+        corners = self.corner_indices(which * (self.source[0] * self.source[1]), self.source[1], ys, xs)
         return self.combine(maps.reshape(-1).index_select(0, corners).view(4, -1), ys, xs)
+
+    def corner_indices(
+        self, base: torch.Tensor, row_stride: int, ys: torch.Tensor, xs: torch.Tensor
+    ) -> torch.Tensor:
+        """Flat indices ``(4 * k,)`` of the four source values each output pixel ``(ys[k], xs[k])`` reads.
+
+        Source pixel ``(row, column)`` of item ``k`` sits at ``base[k] + row * row_stride + column``
+        (``base`` is overwritten); the order is the one `combine` takes.
+        """
+        top = base + self.rows.first.index_select(0, ys) * row_stride
+        bottom = base.add_(self.rows.second.index_select(0, ys) * row_stride)
+        left, right = self.cols.first.index_select(0, xs), self.cols.second.index_select(0, xs)
+        return torch.cat([top + left, top.add_(right), bottom + left, bottom.add_(right)])
 
     def combine(self, corners: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
         """Resized values at output pixels ``(ys[k], xs[k])`` from the source values they read.
