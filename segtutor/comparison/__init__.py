@@ -9,6 +9,7 @@ from segtutor.comparison.build_data import REAL_SIZE_NAMES, load_architectures
 from segtutor.comparison.convergence import (
     ARCHITECTURE_NAMES,
     build_convergence,
+    card_quality,
     checkpoint_dirs,
     load_convergence,
     toy_quality,
@@ -35,6 +36,7 @@ __all__ = [
     "Timing",
     "build_convergence",
     "build_model",
+    "card_quality",
     "checkpoint_dirs",
     "component_parameters",
     "load_architectures",

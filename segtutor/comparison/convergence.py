@@ -24,6 +24,7 @@ from segtutor.metrics.table import Table
 __all__ = [
     "ARCHITECTURE_NAMES",
     "build_convergence",
+    "card_quality",
     "checkpoint_dirs",
     "load_convergence",
     "toy_quality",
@@ -170,6 +171,54 @@ def load_convergence(path: str | Path | None = None) -> dict[str, Any]:
                 f"{len(run.get('PQ', []))} PQ values. Re-create the file with segtutor.comparison.build_data."
             )
     return data
+
+
+def card_quality(
+    root: str | Path | None = None, *, keys: Sequence[str] = ("PQ", "PQ_th", "PQ_st", "mAP", "mIoU")
+) -> Table:
+    """Return the scores of the bundled toy checkpoints from their model cards as a :class:`Table`, in %.
+
+    Each checkpoint folder holds ``eval_results.json``, the final evaluation on the whole ToyShapes
+    validation split that its model card reports; all checkpoints were scored by the same protocol. (The
+    curves of :func:`build_convergence` come from the smaller evaluations made during training.)
+
+    Parameters
+    ----------
+    root : path, optional
+        Folder of the checkpoints (default: ``<data dir>/checkpoints``).
+    keys : sequence of str
+        Which metrics to show.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a checkpoint has no ``eval_results.json`` (the message says how to make it).
+    ValueError
+        If the checkpoints were scored on different numbers of images.
+    """
+    rows, counts = [], set()
+    for architecture, folder in checkpoint_dirs(root).items():
+        path = folder / "eval_results.json"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path} is missing: re-create it with `python -m segtutor.training.model_card {folder}`"
+            )
+        card = json.loads(path.read_text(encoding="utf-8"))
+        counts.add(card["num_images"])
+        row: dict[str, Any] = {"model": f"toy {ARCHITECTURE_NAMES[architecture]}"}
+        for key in keys:
+            value = card["metrics"].get(key)
+            row[key] = None if value is None or math.isnan(value) else 100.0 * value
+        rows.append(row)
+    if len(counts) > 1:
+        raise ValueError(f"the model cards were scored on different numbers of images: {sorted(counts)}")
+    images = f"all {counts.pop()} images" if counts else "no checkpoint found"
+    return Table(
+        rows,
+        columns=["model", *keys],
+        title=f"ToyShapes val ({images}), bundled toy checkpoints, as in their model cards (values in %)",
+        formats=dict.fromkeys(keys, ".1f"),
+    )
 
 
 def toy_quality(

@@ -6,6 +6,7 @@ against :class:`~segtutor.data.targets.Sample` ground truth (the scorer classes 
 time). All scores are fractions in [0, 1]; tables show them in %.
 """
 
+from segtutor.metrics.describe import describe_panoptic_prediction, describe_task_agreement
 from segtutor.metrics.evaluate import TASKS, evaluate
 from segtutor.metrics.instance import InstanceScorer, mask_map
 from segtutor.metrics.panoptic import PanopticScorer, panoptic_quality
@@ -20,6 +21,8 @@ __all__ = [
     "PanopticScorer",
     "SemanticScorer",
     "Table",
+    "describe_panoptic_prediction",
+    "describe_task_agreement",
     "evaluate",
     "mask_map",
     "mean_iou",

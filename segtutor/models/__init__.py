@@ -10,7 +10,7 @@ Usage::
 """
 
 from segtutor.models.class_head import reuse_class_rows
-from segtutor.models.finetune import load_for_finetuning
+from segtutor.models.finetune import choose_trainable_parts, load_for_finetuning, set_class_loss_weight
 from segtutor.models.labels import COCO_THING_NAMES, model_categories
 from segtutor.models.loading import HubUnavailableError, LoadedModel, load_model, load_pretrained
 from segtutor.models.registry import (
@@ -35,6 +35,7 @@ __all__ = [
     "build_tiny_model",
     "bundled_checkpoint",
     "checkpoints_dir",
+    "choose_trainable_parts",
     "find_checkpoint",
     "load_for_finetuning",
     "load_model",
@@ -42,5 +43,6 @@ __all__ = [
     "make_image_processor",
     "model_categories",
     "reuse_class_rows",
+    "set_class_loss_weight",
     "tiny_config",
 ]

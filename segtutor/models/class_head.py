@@ -9,6 +9,7 @@ scratch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -31,8 +32,12 @@ def _class_layer(model: Any) -> torch.nn.Linear:
     return layer
 
 
-def reuse_class_rows(source: Any, target: Any) -> list[str]:
+def reuse_class_rows(source: Any, target: Any, *, start_new_from: Sequence[str] = ()) -> list[str]:
     """Copy the class-head rows of every class ``target`` shares with ``source`` (by name) and "no object".
+
+    With ``start_new_from``, the rows of the new classes (those ``source`` does not know) start from the
+    mean of the named classes' trained rows instead of random weights: a new shape starts as "a thing like
+    these", and training only has to tell it apart from them.
 
     Parameters
     ----------
@@ -40,6 +45,9 @@ def reuse_class_rows(source: Any, target: Any) -> list[str]:
         The trained checkpoint (left untouched).
     target : model of the same architecture and width
         The model being fine-tuned, e.g. from ``load_for_finetuning``; its class head is changed in place.
+    start_new_from : sequence of str
+        Names of classes of ``source`` whose mean row initialises every new class (default: none, the new
+        rows keep their random weights).
 
     Returns
     -------
@@ -52,7 +60,8 @@ def reuse_class_rows(source: Any, target: Any) -> list[str]:
     TypeError
         If either model has no class head of a supported architecture.
     ValueError
-        If the two heads read queries of different widths (not the same architecture and size).
+        If the two heads read queries of different widths (not the same architecture and size), or a name
+        in ``start_new_from`` is not a class of ``source``.
     """
     old, new = _class_layer(source), _class_layer(target)
     if old.in_features != new.in_features:
@@ -61,6 +70,10 @@ def reuse_class_rows(source: Any, target: Any) -> list[str]:
             f"{new.in_features}. The target must be a fine-tuning copy of the source checkpoint."
         )
     old_ids = {str(name): int(i) for i, name in source.config.id2label.items()}
+    unknown = [name for name in start_new_from if name not in old_ids]
+    if unknown:
+        raise ValueError(f"start_new_from names {unknown}, which the source checkpoint does not know: "
+                         f"pick from {sorted(old_ids)}")
     copied = []
     with torch.no_grad():
         for i, name in sorted((int(i), str(n)) for i, n in target.config.id2label.items()):
@@ -68,6 +81,10 @@ def reuse_class_rows(source: Any, target: Any) -> list[str]:
                 new.weight[i] = old.weight[old_ids[name]]
                 new.bias[i] = old.bias[old_ids[name]]
                 copied.append(name)
+            elif start_new_from:
+                rows = [old_ids[n] for n in start_new_from]
+                new.weight[i] = old.weight[rows].mean(dim=0)
+                new.bias[i] = old.bias[rows].mean()
         new.weight[-1] = old.weight[-1]  # "no object"
         new.bias[-1] = old.bias[-1]
     return copied

@@ -14,6 +14,12 @@ Usage::
 
 from segtutor.training.diagnostics import expected_class_loss, loss_terms
 from segtutor.training.loop import TrainConfig, TrainResult, train
+from segtutor.training.outcome import (
+    fine_tuning_checks,
+    fine_tuning_summary,
+    read_run_record,
+    write_run_record,
+)
 from segtutor.training.state import load_training_state, save_checkpoint, save_training_state
 from segtutor.training.steps import StepBatchSampler, make_optimizer, make_scheduler, seed_everything
 
@@ -22,12 +28,16 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "expected_class_loss",
+    "fine_tuning_checks",
+    "fine_tuning_summary",
     "load_training_state",
     "loss_terms",
     "make_optimizer",
     "make_scheduler",
+    "read_run_record",
     "save_checkpoint",
     "save_training_state",
     "seed_everything",
     "train",
+    "write_run_record",
 ]

@@ -21,7 +21,29 @@ from matplotlib.figure import Figure
 
 from segtutor.viz.figures import figure_to_png, notebook_figure, offscreen_figure
 
-__all__ = ["LiveCurves", "in_notebook"]
+__all__ = ["LiveCurves", "exponential_moving_average", "in_notebook"]
+
+
+def exponential_moving_average(values: Sequence[float], weight: float) -> list[float]:
+    """Return the exponential moving average of ``values``, debiased so it starts at the first value.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The raw series, in order.
+    weight : float
+        In [0, 1): the weight of the past (0 returns the values unchanged).
+
+    Returns
+    -------
+    list of float
+        One smoothed value per input value.
+    """
+    average, smoothed = 0.0, []
+    for count, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * value
+        smoothed.append(average / (1 - weight**count))
+    return smoothed
 
 
 def in_notebook() -> bool:
@@ -48,6 +70,11 @@ class LiveCurves:
         Least time between two live redraws, in seconds.
     live : bool, optional
         Redraw in the notebook on ``update``; default: only inside a Jupyter kernel.
+    smoothing : float
+        In [0, 1): beside every curve whose name contains "loss", draw its exponential moving average with
+        this weight on the past (0: no smoothed curve; 0.8 suits a loss logged every few steps).
+    y_from_zero : bool
+        Start every panel's y-axis at 0, so that a small wobble does not look like a large change.
 
     Attributes
     ----------
@@ -64,8 +91,14 @@ class LiveCurves:
         panels: Mapping[str, Sequence[str]] | None = None,
         min_interval_s: float = 0.5,
         live: bool | None = None,
+        smoothing: float = 0.0,
+        y_from_zero: bool = False,
     ) -> None:
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
         self.title = title
+        self.smoothing = float(smoothing)
+        self.y_from_zero = bool(y_from_zero)
         self.panels = {k: list(v) for k, v in panels.items()} if panels is not None else None
         self.min_interval_s = float(min_interval_s)
         self.live = in_notebook() if live is None else live
@@ -135,7 +168,15 @@ class LiveCurves:
         for ax, (panel, names) in zip(axes, groups.items(), strict=True):
             for name in names:
                 steps, ys = self.history[name]
-                ax.plot(steps, ys, marker="o" if len(steps) < 30 else None, markersize=3, label=name)
+                smoothed = self.smoothing > 0 and "loss" in name.lower() and len(ys) > 1
+                label = f"{name} (raw)" if smoothed else name
+                line = ax.plot(steps, ys, marker="o" if len(steps) < 30 else None, markersize=3,
+                               alpha=0.35 if smoothed else 1.0, label=label)[0]
+                if smoothed:
+                    ax.plot(steps, exponential_moving_average(ys, self.smoothing), color=line.get_color(),
+                            linewidth=2, label=f"{name}, smoothed (EMA {self.smoothing:g})")
+            if self.y_from_zero:
+                ax.set_ylim(bottom=0)
             ax.set_title(panel, fontsize=10)
             ax.set_xlabel("step", fontsize=9)
             ax.tick_params(labelsize=8)

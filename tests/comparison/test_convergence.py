@@ -110,3 +110,38 @@ def test_bundled_convergence_data_loads() -> None:
     for run in data["runs"]:
         assert run["steps"] == sorted(run["steps"])
         assert all(v is None or 0.0 <= v <= 1.0 for v in run["PQ"])
+
+
+def _write_card(folder: Path, num_images: int, pq: float) -> None:
+    _write_log(folder, [pq])
+    card = {"split": "val", "num_images": num_images, "metrics": {"PQ": pq, "PQ_th": pq / 2, "mAP": 0.1}}
+    (folder / "eval_results.json").write_text(json.dumps(card), encoding="utf-8")
+
+
+def test_card_quality_reports_the_model_cards_final_scores(tmp_path: Path) -> None:
+    from segtutor.comparison import card_quality
+
+    _write_card(tmp_path / "toy-detr-panoptic", 100, 0.02)
+    _write_card(tmp_path / "toy-mask2former-panoptic", 100, 0.75)
+    table = card_quality(tmp_path, keys=("PQ", "PQ_th", "mIoU"))
+    assert [row["model"] for row in table] == ["toy DETR", "toy Mask2Former"]
+    assert table[1]["PQ"] == pytest.approx(75.0) and table[1]["PQ_th"] == pytest.approx(37.5)
+    assert table[1]["mIoU"] is None
+    assert "all 100 images" in table.title and "model cards" in table.title
+
+
+def test_card_quality_refuses_cards_scored_on_different_images(tmp_path: Path) -> None:
+    from segtutor.comparison import card_quality
+
+    _write_card(tmp_path / "toy-detr-panoptic", 100, 0.02)
+    _write_card(tmp_path / "toy-maskformer-panoptic", 50, 0.5)
+    with pytest.raises(ValueError, match="different numbers of images"):
+        card_quality(tmp_path)
+
+
+def test_card_quality_says_how_to_make_a_missing_card(tmp_path: Path) -> None:
+    from segtutor.comparison import card_quality
+
+    _write_log(tmp_path / "toy-detr-panoptic", [0.1])
+    with pytest.raises(FileNotFoundError, match=r"segtutor\.training\.model_card"):
+        card_quality(tmp_path)

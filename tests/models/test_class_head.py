@@ -67,3 +67,21 @@ def test_heads_of_different_widths_are_refused():
 def test_models_without_a_class_head_are_refused():
     with pytest.raises(TypeError, match="supports DETR, MaskFormer and Mask2Former"):
         reuse_class_rows(torch.nn.Linear(2, 2), build_tiny_model("mask2former", TOY))
+
+
+def test_new_classes_can_start_from_the_mean_of_known_rows():
+    labels = {0: "sky", 1: "circle", 2: "square"}
+    source = build_tiny_model("mask2former", labels, image_size=64, seed=0)
+    target = build_tiny_model("mask2former", {**labels, 3: "star"}, image_size=64, seed=1)
+    reuse_class_rows(source, target, start_new_from=["circle", "square"])
+    old, new = source.class_predictor, target.class_predictor
+    torch.testing.assert_close(new.weight[3], (old.weight[1] + old.weight[2]) / 2)
+    torch.testing.assert_close(new.bias[3], (old.bias[1] + old.bias[2]) / 2)
+    assert torch.equal(new.weight[1], old.weight[1])  # known classes are still copied as they are
+
+
+def test_start_new_from_must_name_known_classes():
+    source = build_tiny_model("mask2former", {0: "sky", 1: "circle"}, image_size=64)
+    target = build_tiny_model("mask2former", {0: "sky", 1: "circle", 2: "star"}, image_size=64)
+    with pytest.raises(ValueError, match="does not know"):
+        reuse_class_rows(source, target, start_new_from=["hexagon"])

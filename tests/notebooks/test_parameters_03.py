@@ -28,7 +28,7 @@ def test_short_semantic_run_uses_the_parameters(run_notebook, needs_bundled_mask
     assert "semantic format: 8 training and 4 validation images" in text
     assert "bundled TOY checkpoint" in text
     assert "trained rows reused for: sky, grass, circle, square, triangle" in text
-    assert "new classes, starting from random rows: star" in text
+    assert "new classes: star, starting from the mean row of circle, square, triangle" in text
     assert "4 steps of 2 images" in text
     # eval_every = steps // 2: validation mIoU (the semantic format's metric) at steps 2 and 4
     assert "step    2: val mIoU" in text and "step    4: val mIoU" in text
