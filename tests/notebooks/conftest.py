@@ -28,6 +28,17 @@ class ExecutedNotebook:
             if output.get("output_type") == "stream" and output.get("name") == "stdout"
         )
 
+    @property
+    def markdown(self) -> str:
+        """Everything the code cells displayed as Markdown (computed sentences), in order."""
+        return "\n".join(
+            "".join(output["data"]["text/markdown"])
+            for cell in self.notebook.cells
+            if cell.cell_type == "code"
+            for output in cell.get("outputs", [])
+            if "text/markdown" in output.get("data", {})
+        )
+
 
 @pytest.fixture
 def needs_bundled_mask2former() -> None:

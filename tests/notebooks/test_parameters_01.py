@@ -21,3 +21,11 @@ def test_runs_with_another_image_and_studies_that_image(run_notebook, needs_bund
     assert f"{len(expected.masks)} objects -> masks of shape ({len(expected.masks)}, 128, 128)" in text
     assert "bundled TOY checkpoint" in text
     assert text.count("not answered yet") == 4
+    # the sentences about the prediction are about this image, and count its things
+    things = sum(expected.category_by_id[int(c)].isthing for c in expected.category_ids)
+    described = executed.markdown
+    if things:
+        assert f"Of the {things} thing" in described and f"annotation of {expected.file_name}" in described
+    else:
+        assert f"The annotation of {expected.file_name} has no things." in described
+    assert "Semantic and panoptic post-processing of the same outputs" in described

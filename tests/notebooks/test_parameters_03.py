@@ -36,3 +36,16 @@ def test_short_semantic_run_uses_the_parameters(run_notebook, needs_bundled_mask
     assert "identical outputs after reloading: True" in text
     assert "Not uploading: push_to_hub is False" in text
     assert text.count("not answered yet") == 4
+    # the computed sentences quote the numbers of the tables printed beside them
+    before, after = (_table_value(text, title, "mIoU") for title in ("before fine-tuning", "after 4 steps"))
+    assert "After 4 steps, mIoU over all classes" in executed.markdown
+    assert f"from {before} % to {after} %" in executed.markdown
+    checks = [line for line in text.splitlines() if line[:2] in ("✓ ", "✗ ")]
+    assert len(checks) == 3 and checks[2].startswith(("✓ star (new class): IoU", "✗ star (new class): IoU"))
+
+
+def _table_value(text: str, title: str, metric: str) -> str:
+    """The 'all' column of ``metric`` in the printed table whose title starts with ``title``."""
+    table = text.split(f"**{title}")[1]
+    row = next(line for line in table.splitlines() if line.startswith(f"| {metric} |"))
+    return row.split("|")[2].strip()
