@@ -152,7 +152,10 @@ def read_coco_instances(annotation_file: str | Path, image_dir: str | Path) -> C
     Raises
     ------
     DatasetFormatError
-        At once for a malformed JSON; when an item is read (or by ``validate()``) for a bad file.
+        At once for a malformed JSON (a field of the wrong type, duplicate ids, unknown image or category
+        ids); when an item is read (or by ``validate()``) for a bad file or mask: a missing or undecodable
+        image, a size other than the declared one, polygons or RLE that do not fit the image (see
+        :mod:`segtutor.data.coco_masks`).
     """
     return CocoInstancesReader(Path(annotation_file), Path(image_dir))
 

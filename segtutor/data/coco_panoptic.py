@@ -211,7 +211,10 @@ def read_coco_panoptic(
     Raises
     ------
     DatasetFormatError
-        At once for a malformed JSON; when an item is read (or by ``validate()``) for a bad file.
+        At once for a malformed JSON (a field of the wrong type, a category without ``isthing``, segment
+        id 0, duplicate ids, a file name outside its folder); when an item is read (or by ``validate()``)
+        for a bad file (missing, undecodable, not a real PNG, a size other than the declared one, ids in
+        the PNG that ``segments_info`` does not list or the reverse).
     """
     annotation_file = Path(annotation_file)
     mask_dir = annotation_file.with_suffix("") if mask_dir is None else Path(mask_dir)

@@ -57,7 +57,11 @@ class SemanticPngReader(SampleSequence):
                 "the image folder does not exist.",
                 "pass the folder that holds the images of this split.",
             )
-        names = sorted(p.name for p in image_dir.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+        names = sorted(
+            p.name
+            for p in image_dir.iterdir()
+            if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")  # ._a.png: macOS
+        )
         stems: dict[str, str] = {}
         for name in names:
             stem = Path(name).stem
@@ -127,7 +131,8 @@ def read_semantic_pngs(
     Parameters
     ----------
     image_dir : str or Path
-        Images (``.png``, ``.jpg``, ...), sorted by name; each item is one image.
+        Images (``.png``, ``.jpg``, ...), sorted by name; each item is one image. Hidden files (names
+        starting with ``.``, such as the ``._name.png`` files macOS leaves on USB drives) are skipped.
     mask_dir : str or Path
         Label PNGs named like the images with ``.png`` (``ADE_val_00000001.jpg`` ->
         ``ADE_val_00000001.png``).

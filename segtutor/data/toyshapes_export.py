@@ -15,6 +15,7 @@ from pathlib import Path
 
 from segtutor.categories import Category
 from segtutor.data.coco_instances import InstancesWriter
+from segtutor.data.coco_masks import POLYGON_MARGIN
 from segtutor.data.coco_panoptic import PanopticWriter
 from segtutor.data.image_io import MAX_IMAGE_PIXELS, write_png
 from segtutor.data.layout import DatasetLayout
@@ -175,6 +176,7 @@ def _data_card(
     )
     things = ", ".join(c.name for c in categories if c.isthing)
     variant = "ToyShapes + star" if config.with_star else "ToyShapes"
+    margin = f"{POLYGON_MARGIN:g}"
     scale = config.size / 128
     intro = textwrap.fill(
         "Procedural scenes for learning semantic, instance and panoptic segmentation on a CPU: sky and "
@@ -229,7 +231,8 @@ The same readers open your own files in these formats; a file that fails a check
 - Panoptic: every id painted in a PNG is in `segments_info` and vice versa; id 0 (void) is never a
   segment; PNGs are real 8-bit RGB PNGs.
 - Instances: polygons have at least 3 points, an even number of finite coordinates and lie inside the
-  image; RLE `size` is `[height, width]` and its counts are non-negative and cover exactly H x W pixels.
+  image (up to {margin} px outside); RLE `size` is `[height, width]`, its counts are non-negative and cover
+  exactly H x W pixels.
 - Semantic: label maps are real single-channel PNGs (not JPEGs renamed `.png`), with only known class
   ids or the ignore value.
 

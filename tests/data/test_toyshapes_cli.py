@@ -79,3 +79,17 @@ def test_write_toyshapes_refuses_negative_counts(tmp_path):
     with pytest.raises(ValueError, match="n_train"):
         write_toyshapes(tmp_path / "t", n_train=-3)
     assert not (tmp_path / "t").exists()
+
+
+def _checks_section(card: str) -> str:
+    start = card.index("## What the readers check")
+    return card[start : card.index("\n## ", start + 1)]
+
+
+def test_the_committed_data_card_lists_the_checks_the_generator_writes(toy_root):
+    from segtutor.data import DEFAULT_TOYSHAPES_ROOT
+
+    committed = (DEFAULT_TOYSHAPES_ROOT / "README.md").read_text(encoding="utf-8")
+    written = (toy_root / "README.md").read_text(encoding="utf-8")
+    assert _checks_section(committed) == _checks_section(written)
+    assert "SEGTUTOR_MAX_IMAGE_PIXELS" in written and "isthing" in written

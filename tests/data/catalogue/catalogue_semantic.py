@@ -128,4 +128,8 @@ CASES = [
         "valid-json-bom",
         lambda L: L.panoptic_json.write_bytes(b"\xef\xbb\xbf" + L.panoptic_json.read_bytes()),
     ),
+    _s(
+        "valid-macos-resource-forks",
+        lambda L: (L.image_dir / "._train_00000.png").write_bytes(b"\x00\x05\x16\x07"),
+    ),
 ]
