@@ -10,6 +10,7 @@ Label PNGs are *not* converted: their pixel values are ids, so a label PNG in th
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -44,6 +45,9 @@ _CAP_FIX = (
 )
 
 
+_PILLOW_LIMIT_LOCK = threading.Lock()  # Pillow's limit is a global: swap it for one thread at a time
+
+
 def max_image_pixels() -> int:
     """The pixel cap in force: ``SEGTUTOR_MAX_IMAGE_PIXELS`` if set, else :data:`MAX_IMAGE_PIXELS`."""
     raw = os.environ.get("SEGTUTOR_MAX_IMAGE_PIXELS")
@@ -70,11 +74,12 @@ def _open(path: Path, what: str, *, png_only: bool = False) -> Image.Image:
     try:
         with warnings.catch_warnings():  # segtutor's own cap below replaces Pillow's bomb warning / error
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-            try:
-                image = Image.open(path)  # reads the header only
-            finally:
-                Image.MAX_IMAGE_PIXELS = limit
+            with _PILLOW_LIMIT_LOCK:
+                limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+                try:
+                    image = Image.open(path)  # reads the header only
+                finally:
+                    Image.MAX_IMAGE_PIXELS = limit
             width, height = image.size
             if width * height > cap:
                 image.close()
@@ -90,8 +95,8 @@ def _open(path: Path, what: str, *, png_only: bool = False) -> Image.Image:
                 raise DatasetFormatError(
                     path,
                     "format",
-                    f"the {what} is a {image.format or 'non-PNG'} file, not a PNG: lossy formats such as "
-                    "JPEG change pixel values, which invents labels.",
+                    f"the {what} is a {image.format or 'non-PNG'} file, not a PNG (label files must be PNGs: "
+                    "lossy formats such as JPEG change pixel values, which invents labels).",
                     f"save the {what} as a real (lossless) PNG from the original label array; renaming a "
                     "JPEG to .png does not convert it.",
                 )
