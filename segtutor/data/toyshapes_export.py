@@ -67,13 +67,14 @@ def write_toyshapes(
     for name, value in (("seed", seed), ("n_train", n_train), ("n_val", n_val)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"write_toyshapes: {name} must be a non-negative integer, got {value!r}.")
-    _check_replaceable(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = _sibling(root, "new")
+    target = root.resolve() if root.is_symlink() else root  # replace the folder a link points to
+    _check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = _sibling(target, "new")
     staging.mkdir()
     try:
         counts = _write_all(staging, root, seed, n_train, n_val, config)
-        _swap_in(staging, root)
+        _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -93,3 +93,11 @@ def test_the_committed_data_card_lists_the_checks_the_generator_writes(toy_root)
     written = (toy_root / "README.md").read_text(encoding="utf-8")
     assert _checks_section(committed) == _checks_section(written)
     assert "SEGTUTOR_MAX_IMAGE_PIXELS" in written and "isthing" in written
+
+
+def test_a_link_to_a_toyshapes_folder_keeps_pointing_at_the_new_dataset(tmp_path):
+    write_toyshapes(tmp_path / "real", n_train=3, n_val=0, config=ToyShapesConfig(size=32))
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    write_toyshapes(tmp_path / "link", n_train=1, n_val=0, config=ToyShapesConfig(size=32))
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "real" / "images" / "train").iterdir()) == ["train_00000.png"]
