@@ -31,20 +31,23 @@ _REPO = Path(segtutor.__file__).resolve().parents[1]
 
 def run_in_children(valid: Path, work: Path, names: list[str], timeout: float = 240.0) -> dict[str, dict]:
     """Run ``names`` in as few child processes as possible; a case that kills its child is a ``crash``."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_REPO), os.environ.get("PYTHONPATH", "")])}
+    paths = [str(_REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     results: dict[str, dict] = {}
     remaining = list(names)
     while remaining:
-        proc = subprocess.run(
-            [sys.executable, str(CATALOGUE / "catalogue_runner.py"), str(valid), str(work), *remaining],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            check=False,
-        )
+        command = [sys.executable, str(CATALOGUE / "catalogue_runner.py"), str(valid), str(work), *remaining]
+        try:
+            proc = subprocess.run(
+                command, capture_output=True, text=True, timeout=timeout, env=env, check=False
+            )
+            stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as exc:  # a case that hangs is a failure of that case
+            partial = exc.stdout or b""
+            stdout = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+            stderr, returncode = f"timed out after {timeout} s", None
         started = None
-        for line in proc.stdout.splitlines():
+        for line in stdout.splitlines():
             record = json.loads(line) if line.startswith("{") else {}
             if "start" in record:
                 started = record["start"]
@@ -54,16 +57,16 @@ def run_in_children(valid: Path, work: Path, names: list[str], timeout: float = 
         if started is not None:  # died inside a case
             results[started] = {
                 "outcome": "crash",
-                "returncode": proc.returncode,
-                "stderr": proc.stderr[-800:],
+                "returncode": returncode,
+                "stderr": stderr[-800:],
             }
         done = [n for n in remaining if n in results]
         if not done:  # died before its first case: report them all
             for name in remaining:
                 results[name] = {
                     "outcome": "crash",
-                    "returncode": proc.returncode,
-                    "stderr": proc.stderr[-800:],
+                    "returncode": returncode,
+                    "stderr": stderr[-800:],
                 }
         remaining = [n for n in remaining if n not in results]
     return results
