@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +44,9 @@ _CAP_FIX = (
 )
 
 
-_PILLOW_LIMIT_LOCK = threading.Lock()  # Pillow's limit is a global: swap it for one thread at a time
+# Pillow's own limit (a global) is lifted while a header is read, one thread at a time: the cap below
+# replaces it (and Pillow then neither warns nor raises).
+_PILLOW_LIMIT_LOCK = threading.Lock()
 
 
 def max_image_pixels() -> int:
@@ -72,35 +73,33 @@ def _open(path: Path, what: str, *, png_only: bool = False) -> Image.Image:
         )
     cap = max_image_pixels()
     try:
-        with warnings.catch_warnings():  # segtutor's own cap below replaces Pillow's bomb warning / error
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with _PILLOW_LIMIT_LOCK:
-                limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-                try:
-                    image = Image.open(path)  # reads the header only
-                finally:
-                    Image.MAX_IMAGE_PIXELS = limit
-            width, height = image.size
-            if width * height > cap:
-                image.close()
-                raise DatasetFormatError(
-                    path,
-                    "size",
-                    f"the {what} declares {width} x {height} = {width * height:,} pixels, more than the "
-                    f"limit of {cap:,} (a corrupt or malicious file, or a huge image).",
-                    _CAP_FIX,
-                )
-            if png_only and image.format != "PNG":
-                image.close()
-                raise DatasetFormatError(
-                    path,
-                    "format",
-                    f"the {what} is a {image.format or 'non-PNG'} file, not a PNG (label files must be PNGs: "
-                    "lossy formats such as JPEG change pixel values, which invents labels).",
-                    f"save the {what} as a real (lossless) PNG from the original label array; renaming a "
-                    "JPEG to .png does not convert it.",
-                )
-            image.load()
+        with _PILLOW_LIMIT_LOCK:
+            limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                image = Image.open(path)  # reads the header only
+            finally:
+                Image.MAX_IMAGE_PIXELS = limit
+        width, height = image.size
+        if width * height > cap:
+            image.close()
+            raise DatasetFormatError(
+                path,
+                "size",
+                f"the {what} declares {width} x {height} = {width * height:,} pixels, more than the "
+                f"limit of {cap:,} (a corrupt or malicious file, or a huge image).",
+                _CAP_FIX,
+            )
+        if png_only and image.format != "PNG":
+            image.close()
+            raise DatasetFormatError(
+                path,
+                "format",
+                f"the {what} is a {image.format or 'non-PNG'} file, not a PNG (label files must be PNGs: "
+                "lossy formats such as JPEG change pixel values, which invents labels).",
+                f"save the {what} as a real (lossless) PNG from the original label array; renaming a "
+                "JPEG to .png does not convert it.",
+            )
+        image.load()
     except DatasetFormatError:
         raise
     except Image.DecompressionBombError as exc:
