@@ -5,12 +5,12 @@ Layout of COCO 2017 (ToyShapes uses the same)::
     annotations/instances_val2017.json     images, annotations (segmentation, bbox, area, ...), categories
     val2017/*.jpg                          the photos
 
-Masks are decoded with pycocotools. Instance masks may overlap (unlike panoptic segments).
+Masks are checked by :mod:`segtutor.data.coco_masks` and decoded with pycocotools. Instance masks may
+overlap (unlike panoptic segments).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,19 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from segtutor.categories import Category
-from segtutor.data.coco_json import dump_json, load_json, parse_categories, parse_images, require
+from segtutor.data.coco_json import (
+    dump_json,
+    load_json,
+    parse_categories,
+    parse_flag,
+    parse_images,
+    require,
+)
+from segtutor.data.coco_masks import decode_segmentation
 from segtutor.data.errors import DatasetFormatError
+from segtutor.data.file_names import resolve_inside
 from segtutor.data.image_io import read_rgb, write_png
-from segtutor.data.reader_base import SampleSequence
+from segtutor.data.reader_base import SampleSequence, check_declared_size
 from segtutor.data.targets import Sample
 
 __all__ = [
@@ -68,7 +77,8 @@ class CocoInstancesReader(SampleSequence):
             image_id = require(ann, "image_id", annotation_file, where, (int, str))
             cid = require(ann, "category_id", annotation_file, where, int)
             require(ann, "segmentation", annotation_file, where, (dict, list))
-            ann_id = ann.get("id")
+            ann["iscrowd"] = parse_flag(ann, "iscrowd", annotation_file, where, False)
+            ann_id = require(ann, "id", annotation_file, where, (int, str)) if "id" in ann else None
             if ann_id is not None and ann_id in seen:
                 raise DatasetFormatError(
                     annotation_file,
@@ -95,59 +105,20 @@ class CocoInstancesReader(SampleSequence):
         self._images = list(images.values())
         super().__init__(categories, [entry["file_name"] for entry in self._images])
 
-    def _decode(self, k: int, ann: dict[str, Any], h: int, w: int, image_path: Path) -> np.ndarray:
-        seg = ann["segmentation"]
-        field = f"annotations[{k}].segmentation"
-        if isinstance(seg, dict):
-            size = seg.get("size")
-            if size is None or "counts" not in seg:
-                raise DatasetFormatError(
-                    self.annotation_file,
-                    field,
-                    "an RLE needs 'size' and 'counts'.",
-                    "encode masks with pycocotools.mask.encode.",
-                )
-            if [int(v) for v in size] != [h, w]:
-                raise DatasetFormatError(
-                    self.annotation_file,
-                    f"{field}.size",
-                    f"RLE size is {list(size)} (H, W) but image {image_path.name} is [{h}, {w}].",
-                    "re-encode the mask at the image's size (or fix the image's height/width).",
-                )
-            rle = mask_utils.frPyObjects(seg, h, w) if isinstance(seg["counts"], list) else seg
-        else:
-            if not seg:  # no polygon at all: an empty mask
-                return np.zeros((h, w), dtype=bool)
-            try:
-                rle = mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
-            except (TypeError, ValueError, IndexError) as exc:
-                raise DatasetFormatError(
-                    self.annotation_file,
-                    field,
-                    f"cannot decode the polygons ({exc}).",
-                    "polygons must be lists of x0, y0, x1, y1, ... with at least 3 points.",
-                ) from exc
-        try:
-            with warnings.catch_warnings():  # pycocotools 2.0.x + NumPy 2 noise, harmless
-                warnings.filterwarnings(
-                    "ignore", message=".*__array__ implementation", category=DeprecationWarning
-                )
-                return mask_utils.decode(rle).astype(bool)
-        except (TypeError, ValueError) as exc:
-            raise DatasetFormatError(
-                self.annotation_file,
-                field,
-                f"cannot decode the RLE ({exc}).",
-                "encode masks with pycocotools.mask.encode.",
-            ) from exc
-
     def _load(self, index: int) -> Sample:
         entry = self._images[index]
-        image_path = self.image_dir / entry["file_name"]
+        where = f"images[{index}]"
+        name = entry["file_name"]
+        image_path = resolve_inside(self.image_dir, name, self.annotation_file, f"{where}.file_name")
         image = read_rgb(image_path)
+        check_declared_size(entry, image, self.annotation_file, where, image_path)
         h, w = image.shape[:2]
         anns = self._by_image[entry["id"]]
-        masks = [self._decode(k, ann, h, w, image_path) for k, ann in anns]
+        file = self.annotation_file
+        masks = [
+            decode_segmentation(a["segmentation"], h, w, file, f"annotations[{k}].segmentation")
+            for k, a in anns
+        ]
         return Sample(
             image=image,
             masks=np.stack(masks) if masks else np.zeros((0, h, w), dtype=bool),
@@ -157,7 +128,7 @@ class CocoInstancesReader(SampleSequence):
             categories=self.categories,
             file_name=entry["file_name"],
             image_id=entry["id"],
-            iscrowd=np.array([bool(ann.get("iscrowd", 0)) for _, ann in anns], dtype=bool),
+            iscrowd=np.array([ann["iscrowd"] for _, ann in anns], dtype=bool),
         )
 
 
@@ -181,7 +152,10 @@ def read_coco_instances(annotation_file: str | Path, image_dir: str | Path) -> C
     Raises
     ------
     DatasetFormatError
-        At once for a malformed JSON; when an item is read (or by ``validate()``) for a bad file.
+        At once for a malformed JSON (a field of the wrong type, duplicate ids, unknown image or category
+        ids); when an item is read (or by ``validate()``) for a bad file or mask: a missing or undecodable
+        image, a size other than the declared one, polygons or RLE that do not fit the image (see
+        :mod:`segtutor.data.coco_masks`).
     """
     return CocoInstancesReader(Path(annotation_file), Path(image_dir))
 

@@ -18,10 +18,18 @@ from typing import Any
 import numpy as np
 
 from segtutor.categories import Category
-from segtutor.data.coco_json import dump_json, load_json, parse_categories, parse_images, require
+from segtutor.data.coco_json import (
+    dump_json,
+    load_json,
+    parse_categories,
+    parse_flag,
+    parse_images,
+    require,
+)
 from segtutor.data.errors import DatasetFormatError
+from segtutor.data.file_names import resolve_inside
 from segtutor.data.image_io import panoptic_id_to_rgb, read_label_png, read_rgb, rgb_to_panoptic_id, write_png
-from segtutor.data.reader_base import SampleSequence, check_same_size
+from segtutor.data.reader_base import SampleSequence, check_declared_size, check_same_size
 from segtutor.data.targets import Sample
 
 __all__ = ["CocoPanopticReader", "PanopticWriter", "read_coco_panoptic", "write_coco_panoptic"]
@@ -35,14 +43,25 @@ class CocoPanopticReader(SampleSequence):
     def __init__(self, annotation_file: Path, image_dir: Path, mask_dir: Path) -> None:
         self.annotation_file, self.image_dir, self.mask_dir = annotation_file, image_dir, mask_dir
         data = load_json(annotation_file, ("images", "annotations", "categories"))
-        categories = parse_categories(data, annotation_file, default_isthing=True)
+        categories = parse_categories(data, annotation_file, default_isthing=None)
         images = parse_images(data, annotation_file)
         known = {c.id for c in categories}
         self._annotations: dict[Any, dict[str, Any]] = {}
+        self._where: dict[Any, str] = {}
+        pngs: dict[str, str] = {}
         for k, ann in enumerate(data["annotations"]):
             where = f"annotations[{k}]"
             image_id = require(ann, "image_id", annotation_file, where, (int, str))
-            require(ann, "file_name", annotation_file, where, str)
+            png = require(ann, "file_name", annotation_file, where, str)
+            resolve_inside(mask_dir, png, annotation_file, f"{where}.file_name")
+            if png in pngs:
+                raise DatasetFormatError(
+                    annotation_file,
+                    f"{where}.file_name",
+                    f"{png!r} is already the PNG of {pngs[png]}.",
+                    "every image needs its own panoptic PNG; fix the file_name.",
+                )
+            pngs[png] = where
             if image_id not in images:
                 raise DatasetFormatError(
                     annotation_file,
@@ -59,6 +78,7 @@ class CocoPanopticReader(SampleSequence):
                 )
             self._check_segments(ann, where, known)
             self._annotations[image_id] = ann
+            self._where[image_id] = where
         self._images = list(images.values())
         super().__init__(categories, [entry["file_name"] for entry in self._images])
 
@@ -70,6 +90,20 @@ class CocoPanopticReader(SampleSequence):
             field = f"{where}.segments_info[{j}]"
             sid = require(seg, "id", path, field, int)
             cid = require(seg, "category_id", path, field, int)
+            seg["iscrowd"] = parse_flag(seg, "iscrowd", path, field, False)
+            if not 0 < sid < 256**3:
+                problem = (
+                    "id 0 is void (unlabelled pixels) and cannot be a segment"
+                    if sid == 0
+                    else f"id {sid} cannot be painted in an RGB PNG (ids are 1 .. 256**3 - 1)"
+                )
+                raise DatasetFormatError(
+                    path,
+                    f"{field}.id",
+                    f"{problem}.",
+                    "remove this entry if its pixels are void; otherwise give the segment an id from 1 "
+                    "(id = R + 256*G + 256^2*B of its colour in the PNG).",
+                )
             if cid not in known:
                 raise DatasetFormatError(
                     path,
@@ -88,8 +122,11 @@ class CocoPanopticReader(SampleSequence):
 
     def _load(self, index: int) -> Sample:
         entry = self._images[index]
-        image_path = self.image_dir / entry["file_name"]
+        where = f"images[{index}]"
+        name = entry["file_name"]
+        image_path = resolve_inside(self.image_dir, name, self.annotation_file, f"{where}.file_name")
         image = read_rgb(image_path)
+        check_declared_size(entry, image, self.annotation_file, where, image_path)
         h, w = image.shape[:2]
         ann = self._annotations.get(entry["id"])
         if ann is None:  # not annotated: valid, every pixel unlabelled
@@ -104,7 +141,9 @@ class CocoPanopticReader(SampleSequence):
                 entry["id"],
                 np.zeros(0, np.int64),
             )
-        mask_path = self.mask_dir / ann["file_name"]
+        mask_path = resolve_inside(
+            self.mask_dir, ann["file_name"], self.annotation_file, f"{self._where[entry['id']]}.file_name"
+        )
         rgb = read_label_png(
             mask_path,
             allowed_modes=("RGB",),
@@ -145,7 +184,7 @@ class CocoPanopticReader(SampleSequence):
             file_name=entry["file_name"],
             image_id=entry["id"],
             segment_ids=np.array(listed, dtype=np.int64),
-            iscrowd=np.array([bool(s.get("iscrowd", 0)) for s in segments], dtype=bool),
+            iscrowd=np.array([s["iscrowd"] for s in segments], dtype=bool),
         )
 
 
@@ -172,7 +211,10 @@ def read_coco_panoptic(
     Raises
     ------
     DatasetFormatError
-        At once for a malformed JSON; when an item is read (or by ``validate()``) for a bad file.
+        At once for a malformed JSON (a field of the wrong type, a category without ``isthing``, segment
+        id 0, duplicate ids, a file name outside its folder); when an item is read (or by ``validate()``)
+        for a bad file (missing, undecodable, not a real PNG, a size other than the declared one, ids in
+        the PNG that ``segments_info`` does not list or the reverse).
     """
     annotation_file = Path(annotation_file)
     mask_dir = annotation_file.with_suffix("") if mask_dir is None else Path(mask_dir)

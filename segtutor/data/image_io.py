@@ -9,6 +9,8 @@ Label PNGs are *not* converted: their pixel values are ids, so a label PNG in th
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +18,52 @@ from PIL import Image, UnidentifiedImageError
 
 from segtutor.data.errors import DatasetFormatError
 
-__all__ = ["panoptic_id_to_rgb", "read_label_png", "read_rgb", "rgb_to_panoptic_id", "write_png"]
+__all__ = [
+    "MAX_IMAGE_PIXELS",
+    "max_image_pixels",
+    "panoptic_id_to_rgb",
+    "read_label_png",
+    "read_rgb",
+    "rgb_to_panoptic_id",
+    "write_png",
+]
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
+#: Largest image (width x height, pixels) the readers decode: 178,956,970 is Pillow's own hard limit
+#: (twice ``PIL.Image.MAX_IMAGE_PIXELS``), about 13,000 x 13,000. A file declaring more is refused before
+#: it is decoded (a "decompression bomb": a few bytes can declare 10^10 pixels). To read bigger images set
+#: the environment variable ``SEGTUTOR_MAX_IMAGE_PIXELS`` (e.g. ``400000000``) or assign
+#: ``segtutor.data.image_io.MAX_IMAGE_PIXELS``.
+MAX_IMAGE_PIXELS = 178_956_970
 
-def _open(path: Path, what: str) -> Image.Image:
+_CAP_FIX = (
+    "if the image is real and you have the memory, raise the limit: set the environment variable "
+    "SEGTUTOR_MAX_IMAGE_PIXELS (pixels, e.g. 400000000) or segtutor.data.image_io.MAX_IMAGE_PIXELS; "
+    "otherwise re-export the image at its real size."
+)
+
+
+# Pillow's own limit (a global) is lifted while a header is read, one thread at a time: the cap below
+# replaces it (and Pillow then neither warns nor raises).
+_PILLOW_LIMIT_LOCK = threading.Lock()
+
+
+def max_image_pixels() -> int:
+    """The pixel cap in force: ``SEGTUTOR_MAX_IMAGE_PIXELS`` if set, else :data:`MAX_IMAGE_PIXELS`."""
+    raw = os.environ.get("SEGTUTOR_MAX_IMAGE_PIXELS")
+    if raw is None or not raw.strip():
+        return MAX_IMAGE_PIXELS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"SEGTUTOR_MAX_IMAGE_PIXELS must be a positive integer (pixels), got {raw!r}.")
+    return value
+
+
+def _open(path: Path, what: str, *, png_only: bool = False) -> Image.Image:
     if not path.is_file():
         raise DatasetFormatError(
             path,
@@ -29,10 +71,41 @@ def _open(path: Path, what: str) -> Image.Image:
             f"the {what} file does not exist.",
             f"check the folder passed to the reader and that the {what} was copied or extracted completely.",
         )
+    cap = max_image_pixels()
     try:
-        image = Image.open(path)
+        with _PILLOW_LIMIT_LOCK:
+            limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                image = Image.open(path)  # reads the header only
+            finally:
+                Image.MAX_IMAGE_PIXELS = limit
+        width, height = image.size
+        if width * height > cap:
+            image.close()
+            raise DatasetFormatError(
+                path,
+                "size",
+                f"the {what} declares {width} x {height} = {width * height:,} pixels, more than the "
+                f"limit of {cap:,} (a corrupt or malicious file, or a huge image).",
+                _CAP_FIX,
+            )
+        if png_only and image.format != "PNG":
+            image.close()
+            raise DatasetFormatError(
+                path,
+                "format",
+                f"the {what} is a {image.format or 'non-PNG'} file, not a PNG (label files must be PNGs: "
+                "lossy formats such as JPEG change pixel values, which invents labels).",
+                f"save the {what} as a real (lossless) PNG from the original label array; renaming a "
+                "JPEG to .png does not convert it.",
+            )
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except DatasetFormatError:
+        raise
+    except Image.DecompressionBombError as exc:
+        problem = f"the {what} is too large to decode ({exc})."
+        raise DatasetFormatError(path, "size", problem, _CAP_FIX) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise DatasetFormatError(
             path,
             "file",
@@ -57,7 +130,7 @@ def read_rgb(path: str | Path) -> np.ndarray:
     Raises
     ------
     DatasetFormatError
-        If the file is missing or cannot be decoded.
+        If the file is missing, declares more pixels than :func:`max_image_pixels` or cannot be decoded.
     """
     path = Path(path)
     image = _open(path, "image")
@@ -100,10 +173,11 @@ def read_label_png(path: str | Path, *, allowed_modes: tuple[str, ...], what: st
     Raises
     ------
     DatasetFormatError
-        If the file is missing, cannot be decoded or has a mode not in ``allowed_modes``.
+        If the file is missing, is not really a PNG (e.g. a JPEG renamed ``.png``), declares more pixels
+        than :func:`max_image_pixels`, cannot be decoded or has a mode not in ``allowed_modes``.
     """
     path = Path(path)
-    image = _open(path, what)
+    image = _open(path, what, png_only=True)
     if image.mode not in allowed_modes:
         raise DatasetFormatError(
             path,

@@ -97,6 +97,6 @@ def open_dataset(
         return read_coco_instances(layout.instances_json, layout.image_dir)
     if format == "semantic":
         data = load_json(layout.panoptic_json, ("categories",))
-        categories = parse_categories(data, layout.panoptic_json, default_isthing=True)
+        categories = parse_categories(data, layout.panoptic_json, default_isthing=None)
         return read_semantic_pngs(layout.image_dir, layout.semantic_dir, categories)
     raise ValueError(f"format must be 'panoptic', 'instance' or 'semantic', got {format!r}.")

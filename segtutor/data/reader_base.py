@@ -11,7 +11,7 @@ from segtutor.categories import Category
 from segtutor.data.errors import DatasetFormatError
 from segtutor.data.targets import Kind, Sample
 
-__all__ = ["SampleSequence", "check_same_size"]
+__all__ = ["SampleSequence", "check_declared_size", "check_same_size"]
 
 
 class SampleSequence(Sequence[Sample]):
@@ -85,3 +85,21 @@ def check_same_size(
             "masks must have exactly the image's size: re-export the mask, or resize it with NEAREST "
             "interpolation (never bilinear, which invents ids).",
         )
+
+
+def check_declared_size(
+    entry: dict, image: np.ndarray, annotation_file: str | Path, where: str, image_path: str | Path
+) -> None:
+    """Raise a :class:`DatasetFormatError` unless an ``images`` entry's ``width``/``height`` (when given)
+    are the decoded image's."""
+    h, w = image.shape[:2]
+    for key, real in (("width", w), ("height", h)):
+        if key in entry and entry[key] != real:
+            raise DatasetFormatError(
+                annotation_file,
+                f"{where}.{key}",
+                f"declared {entry.get('width')}x{entry.get('height')} (WxH) but {Path(image_path).name} is "
+                f"{w}x{h}.",
+                "if the image was resized after annotating, resize (scale) its annotations too and update "
+                "width/height; otherwise restore the original image.",
+            )

@@ -4,8 +4,10 @@ ToyShapes and most datasets store the class id directly with 255 = ignore. ADE20
 void" and classes from 1; with ``reduce_labels=True`` the reader maps 0 to ignore and ``v`` to ``v - 1``
 (as the transformers image processors' ``do_reduce_labels`` does), so the ids match ``id2label``.
 
-Label PNGs must be single-channel: 8-bit gray (``L``), palette (``P``; the index is the class, as in
-Pascal VOC) or 16-bit (``I;16`` / ``I``) for more than 255 classes.
+Label PNGs must be real PNG files (a JPEG renamed ``.png`` is refused: lossy compression invents labels)
+and single-channel: 8-bit gray (``L``), palette (``P``; the index is the class, as in Pascal VOC) or
+16-bit (``I;16`` / ``I``) for more than 255 classes. Two images with the same stem (``a.jpg``, ``a.png``)
+are refused, as they would share one label PNG.
 """
 
 from __future__ import annotations
@@ -55,7 +57,22 @@ class SemanticPngReader(SampleSequence):
                 "the image folder does not exist.",
                 "pass the folder that holds the images of this split.",
             )
-        names = sorted(p.name for p in image_dir.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+        names = sorted(
+            p.name
+            for p in image_dir.iterdir()
+            if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")  # ._a.png: macOS
+        )
+        stems: dict[str, str] = {}
+        for name in names:
+            stem = Path(name).stem
+            if stem in stems:
+                raise DatasetFormatError(
+                    image_dir / name,
+                    "file name",
+                    f"{stems[stem]!r} and {name!r} would share the label PNG {stem}.png.",
+                    "give every image its own file stem; remove or rename the duplicate.",
+                )
+            stems[stem] = name
         super().__init__(categories, names)
         self._known = np.array(sorted(c.id for c in self.categories), dtype=np.int64)
 
@@ -114,7 +131,8 @@ def read_semantic_pngs(
     Parameters
     ----------
     image_dir : str or Path
-        Images (``.png``, ``.jpg``, ...), sorted by name; each item is one image.
+        Images (``.png``, ``.jpg``, ...), sorted by name; each item is one image. Hidden files (names
+        starting with ``.``, such as the ``._name.png`` files macOS leaves on USB drives) are skipped.
     mask_dir : str or Path
         Label PNGs named like the images with ``.png`` (``ADE_val_00000001.jpg`` ->
         ``ADE_val_00000001.png``).

@@ -84,6 +84,19 @@ class ToyShapesConfig:
     def __post_init__(self) -> None:
         if self.size < 16:
             raise ValueError(f"ToyShapesConfig.size must be at least 16 pixels, got {self.size}.")
+        if self.max_things < 1:
+            raise ValueError(
+                f"ToyShapesConfig.max_things must be at least 1, got {self.max_things} "
+                "(for scenes without things use empty_fraction=1.0)."
+            )
+        for name in ("empty_fraction", "touch_probability", "min_visible", "noise_fraction"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"ToyShapesConfig.{name} is a fraction in [0, 1], got {value}.")
+        if self.noise_amplitude < 3:
+            raise ValueError(
+                f"ToyShapesConfig.noise_amplitude must be at least 3, got {self.noise_amplitude}."
+            )
         if not 0 < self.min_thing <= self.max_thing:
             raise ValueError(
                 "ToyShapesConfig: need 0 < min_thing <= max_thing, "

@@ -1,20 +1,31 @@
-"""Write a ToyShapes dataset to disk: every split in three formats, plus a data card (README.md)."""
+"""Write a ToyShapes dataset to disk: every split in three formats, plus a data card (README.md).
+
+A dataset is written whole: into a fresh folder, or replacing an earlier ToyShapes folder completely (no
+file of the old dataset survives, so readers never see a mix of two generations). A non-empty folder that
+is not a ToyShapes dataset is refused, never deleted.
+"""
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+import uuid
 from collections import Counter
 from pathlib import Path
 
 from segtutor.categories import Category
 from segtutor.data.coco_instances import InstancesWriter
+from segtutor.data.coco_masks import POLYGON_MARGIN
 from segtutor.data.coco_panoptic import PanopticWriter
-from segtutor.data.image_io import write_png
+from segtutor.data.image_io import MAX_IMAGE_PIXELS, write_png
 from segtutor.data.layout import DatasetLayout
 from segtutor.data.semantic_png import SemanticWriter
 from segtutor.data.toyshapes import ToyShapesConfig, generate_split, toyshapes_categories
 
-__all__ = ["write_toyshapes"]
+__all__ = ["is_toyshapes_folder", "write_toyshapes"]
+
+# What a ToyShapes folder holds at its top level (hidden files such as .DS_Store are tolerated).
+_TOP_LEVEL = {"README.md", "images", "annotations", "semantic"}
 
 
 def write_toyshapes(
@@ -30,7 +41,8 @@ def write_toyshapes(
     Parameters
     ----------
     root : str or Path
-        Output folder (created; files of the same names are overwritten).
+        Output folder: created if missing; an existing ToyShapes folder (see :func:`is_toyshapes_folder`)
+        is replaced whole, so no stale file survives.
     seed : int
         Dataset seed: the same seed and arguments give byte-identical files.
     n_train, n_val : int
@@ -42,13 +54,82 @@ def write_toyshapes(
     -------
     dict
         Per split, counts: ``images``, ``images_without_things`` and one entry per category name (segments).
+
+    Raises
+    ------
+    FileExistsError
+        If ``root`` is a file, or a non-empty folder that is not a ToyShapes dataset.
+    ValueError
+        If ``seed``, ``n_train`` or ``n_val`` is negative.
     """
     root = Path(root)
     config = config or ToyShapesConfig()
+    for name, value in (("seed", seed), ("n_train", n_train), ("n_val", n_val)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"write_toyshapes: {name} must be a non-negative integer, got {value!r}.")
+    target = root.resolve() if root.is_symlink() else root  # replace the folder a link points to
+    _check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = _sibling(target, "new")
+    staging.mkdir()
+    try:
+        counts = _write_all(staging, root, seed, n_train, n_val, config)
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return counts
+
+
+def is_toyshapes_folder(folder: str | Path) -> bool:
+    """True if ``folder`` holds a ToyShapes dataset and nothing else (its data card says ``# ToyShapes``)."""
+    folder = Path(folder)
+    card = folder / "README.md"
+    if not card.is_file():
+        return False
+    with card.open(encoding="utf-8", errors="replace") as handle:
+        if not handle.readline().startswith("# ToyShapes"):
+            return False
+    return all(p.name in _TOP_LEVEL or p.name.startswith(".") for p in folder.iterdir())
+
+
+def _check_replaceable(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f"{root} is a file; pass a folder for the ToyShapes dataset.")
+    if root.is_dir() and any(root.iterdir()) and not is_toyshapes_folder(root):
+        raise FileExistsError(
+            f"{root} is not empty and is not a ToyShapes dataset (no README.md starting with "
+            "'# ToyShapes', or other files at its top level); refusing to replace it. Choose an empty or "
+            "new folder, or delete this one yourself."
+        )
+
+
+def _sibling(root: Path, what: str) -> Path:
+    """A hidden, unused name next to ``root`` (same file system, so renames are instant)."""
+    return root.parent / f".{root.name}.{what}-{uuid.uuid4().hex[:12]}"
+
+
+def _swap_in(staging: Path, root: Path) -> None:
+    """Put the freshly written ``staging`` folder in place of ``root``, removing the old dataset whole."""
+    if not root.exists():
+        staging.rename(root)
+        return
+    old = _sibling(root, "old")
+    root.rename(old)
+    staging.rename(root)
+    shutil.rmtree(old)
+
+
+def _write_all(
+    root: Path, named: Path, seed: int, n_train: int, n_val: int, config: ToyShapesConfig
+) -> dict[str, dict[str, int]]:
+    """Write every split into ``root``; the data card names the folder ``named``."""
     categories = toyshapes_categories(config.with_star)
     counts: dict[str, dict[str, int]] = {}
     for split, n in (("train", n_train), ("val", n_val)):
         layout = DatasetLayout(root, split)
+        for folder in (layout.image_dir, layout.panoptic_dir, layout.semantic_dir):
+            folder.mkdir(parents=True, exist_ok=True)  # also for a split of 0 images
         panoptic = PanopticWriter(layout.panoptic_json, layout.panoptic_dir, categories)
         instances = InstancesWriter(layout.instances_json, categories)
         semantic = SemanticWriter(layout.semantic_dir)
@@ -65,7 +146,7 @@ def write_toyshapes(
         instances.close()
         counts[split] = {"images": n, "images_without_things": tally.pop("images_without_things", 0)}
         counts[split].update({c.name: tally.get(c.name, 0) for c in categories})
-    out = root.as_posix() if not root.is_absolute() else root.name  # no machine-specific path in the card
+    out = named.as_posix() if not named.is_absolute() else named.name  # no machine-specific path in the card
     (root / "README.md").write_text(
         _data_card(categories, counts, seed, n_train, n_val, config, out), encoding="utf-8"
     )
@@ -96,6 +177,7 @@ def _data_card(
     )
     things = ", ".join(c.name for c in categories if c.isthing)
     variant = "ToyShapes + star" if config.with_star else "ToyShapes"
+    margin = f"{POLYGON_MARGIN:g}"
     scale = config.size / 128
     intro = textwrap.fill(
         "Procedural scenes for learning semantic, instance and panoptic segmentation on a CPU: sky and "
@@ -134,6 +216,26 @@ def _data_card(
 - `semantic/{{split}}/*.png`: one class id per pixel (8-bit, 255 = ignore).
 
 Read them with `segtutor.data.open_dataset(root, split, format="panoptic" | "instance" | "semantic")`.
+
+## What the readers check
+
+The same readers open your own files in these formats; a file that fails a check raises
+`DatasetFormatError` naming the file, the field, the problem and the fix, when the dataset is opened
+(JSON) or when an image is read (`validate()` reads them all):
+
+- JSON: UTF-8 (a byte-order mark is fine); `images`, `annotations`, `categories` are lists of objects;
+  every field used has its JSON type; ids of images, categories, annotations and segments are unique.
+- File names stay inside the dataset folder (no `..`, no absolute path); every file exists and decodes;
+  no image over {MAX_IMAGE_PIXELS:,} pixels (raise with `SEGTUTOR_MAX_IMAGE_PIXELS`).
+- `width` / `height` in `images` equal the image file's size; masks have the image's size.
+- Categories: `isthing` is required in panoptic files and must be 0/1, true/false or "0"/"1".
+- Panoptic: every id painted in a PNG is in `segments_info` and vice versa; id 0 (void) is never a
+  segment; PNGs are real 8-bit RGB PNGs.
+- Instances: polygons have at least 3 points, an even number of finite coordinates and lie inside the
+  image (up to {margin} px outside); RLE `size` is `[height, width]`, its counts are non-negative and cover
+  exactly H x W pixels.
+- Semantic: label maps are real single-channel PNGs (not JPEGs renamed `.png`), with only known class
+  ids or the ignore value.
 
 ## Regenerate
 
