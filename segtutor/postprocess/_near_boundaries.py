@@ -51,10 +51,12 @@ class _Axis:
 
 
 class Upsampling:
-    """Decisions on ``maps (n, h, w)`` (float) bilinearly upsampled to ``size``, without upsampling them."""
+    """Decisions on ``maps (n, h, w)`` (non-negative) upsampled to ``size``, without upsampling them."""
 
     def __init__(self, maps: torch.Tensor, size: Size) -> None:
-        self.maps, self.size = maps.contiguous(), size
+        # any dense layout: class scores come pixel by pixel (strides (1, w * n, n)), masks map by map
+        self.maps = maps if maps.permute(1, 2, 0).is_contiguous() else maps.contiguous()
+        self.size = size
         self.rows = _Axis.of(maps.shape[1], size[0], maps.device)
         self.cols = _Axis.of(maps.shape[2], size[1], maps.device)
 
@@ -123,15 +125,16 @@ class Upsampling:
         values = torch.stack([self.maps.flatten(1)[:, index] for index in corners])  # (4, n, b)
         winners = torch.stack([winner.view(-1)[index] for index in corners])  # (4, b)
         mean = values.gather(1, winners.expand(4, -1, -1)).mean(dim=1, keepdim=True)  # (4, 1, b)
-        margin = _MARGIN * values.abs().amax(dim=(0, 1))
+        margin = _MARGIN * values.amax(dim=(0, 1))  # the maps are non-negative
         above_mean = (values >= mean - margin).any(dim=0)
         return ((values.amax(dim=0) >= values.amin(dim=0).amax(dim=0) - margin) & above_mean).T
 
-    def _corner_indices(self, blocks: torch.Tensor) -> list[torch.Tensor]:
-        """Flat indices in a map of the four corners of ``blocks (b, 2)``: top left, top right, ..."""
+    def _corner_indices(self, blocks: torch.Tensor, *, stored: bool = False) -> list[torch.Tensor]:
+        """Indices in a map (``stored``: as stored) of the corners of ``blocks (b, 2)``: top left, ..."""
         _, h, w = self.maps.shape
-        top, left = blocks[:, 0] * w, blocks[:, 1]
-        bottom, right = (blocks[:, 0] + 1).clamp(max=h - 1) * w, (blocks[:, 1] + 1).clamp(max=w - 1)
+        row, col = (self.maps.stride(1), self.maps.stride(2)) if stored else (w, 1)
+        top, left = blocks[:, 0] * row, blocks[:, 1] * col
+        bottom, right = (blocks[:, 0] + 1).clamp(max=h - 1) * row, (blocks[:, 1] + 1).clamp(max=w - 1) * col
         return [top + left, top + right, bottom + left, bottom + right]
 
     def _close_calls(
@@ -160,10 +163,11 @@ class Upsampling:
 
     def _values(self, blocks: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
         """Upsampled values ``(b, m, R, C)`` of maps ``which (b, m)`` in ``blocks (b, 2)`` (see above)."""
-        planes = which.clamp(min=0) * self.maps[0].numel()
-        flat = self.maps.view(-1)
+        planes = which.clamp(min=0) * self.maps.stride(0)
+        flat = self.maps.as_strided((self.maps.numel(),), (1,))  # the values as stored
         a, b, c, d = (
-            flat[planes + corner.unsqueeze(1)][..., None, None] for corner in self._corner_indices(blocks)
+            flat[planes + corner.unsqueeze(1)][..., None, None]
+            for corner in self._corner_indices(blocks, stored=True)
         )
         rows, row_inside = self.rows.block_pixels(blocks[:, 0])
         cols, col_inside = self.cols.block_pixels(blocks[:, 1])

@@ -8,7 +8,12 @@ import torch
 
 from segtutor.postprocess._inputs import Size, read_batch
 from segtutor.postprocess._near_boundaries import Upsampling
-from segtutor.postprocess._steps import exceeds, mask_grid_size, resize, resize_like_transformers_mask2former
+from segtutor.postprocess._steps import (
+    exceeds,
+    mask_grid_size,
+    resize_like_transformers_mask2former,
+    resized_argmax,
+)
 
 
 def panoptic(
@@ -120,7 +125,7 @@ def _owner_and_mask_area_like_transformers(
         mask_logits = resize_like_transformers_mask2former(mask_logits)
     mask_probs = mask_logits.sigmoid()
     if mask_probs.shape[-2:] != size:
-        mask_probs = resize(mask_probs, size)
+        return resized_argmax(mask_probs, size, scores, mask_threshold)
     weighted = mask_probs.mul_(scores.view(-1, 1, 1))
     return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from segtutor.postprocess._inputs import TRANSFORMERS_MASK2FORMER_SIZE, Size
 
-_CHUNK_BYTES = 16 * 2**20  # resize at most this many bytes of float planes at once
+_CHUNK_BYTES = 64 * 2**20  # resize at most this many bytes of float planes at once
 
 
 def resize(planes: torch.Tensor, size: Size) -> torch.Tensor:
@@ -25,6 +25,33 @@ def resize_above(planes: torch.Tensor, size: Size, threshold: float) -> torch.Te
     step = max(1, _CHUNK_BYTES // (4 * size[0] * size[1]))
     chunks = [resize(chunk, size) > threshold for chunk in planes.split(step)]
     return torch.cat(chunks) if chunks else planes.new_zeros((0, *size), dtype=torch.bool)
+
+
+def resized_argmax(
+    planes: torch.Tensor, size: Size, weights: torch.Tensor | None = None, threshold: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Best plane per pixel after ``resize`` (times ``weights``), and per plane the pixels >= ``threshold``.
+
+    transformers' values, ``argmax(0)`` of them (the first on ties), a few planes at a time so that the
+    whole stack is never held. Small outputs are resized in one call: there torch's kernel loops across
+    the planes and rounds a plane depending on its place in the batch.
+    """
+    step = len(planes) if size[0] + size[1] <= 256 else max(1, _CHUNK_BYTES // (4 * size[0] * size[1]))
+    best = owner = None
+    counts = []
+    for start in range(0, len(planes), step):
+        values = resize(planes[start : start + step], size)
+        if weights is not None:
+            values.mul_(weights[start : start + step].view(-1, 1, 1))
+        if threshold is not None:
+            counts.append((values >= threshold).flatten(1).sum(dim=1))
+        value, index = values.max(dim=0)  # the first of the best, as argmax (and faster)
+        if best is None:
+            best, owner = value, index
+        else:  # strictly better only: on a tie the earlier plane keeps the pixel
+            better = value > best
+            best, owner = torch.where(better, value, best), torch.where(better, index + start, owner)
+    return owner, torch.cat(counts) if counts else None
 
 
 def resize_like_transformers_mask2former(mask_logits: torch.Tensor) -> torch.Tensor:
