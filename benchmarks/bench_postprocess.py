@@ -1,105 +1,160 @@
-"""Benchmark segtutor.postprocess (compatible mode) against transformers' post-processing.
+"""Benchmark segtutor.postprocess, both modes, against transformers' post-processing.
 
-Run from the repository root::
+Run from the repository root (heavy: run it alone, e.g. under ``flock /tmp/segtutor-cpu.lock``)::
 
-    .venv/bin/python benchmarks/bench_postprocess.py          # 3 timed runs per case (a few minutes)
-    .venv/bin/python benchmarks/bench_postprocess.py --quick  # 1 timed run per case
-    .venv/bin/python benchmarks/bench_postprocess.py --threads 1  # e.g. on a machine busy with other jobs
+    .venv/bin/python benchmarks/bench_postprocess.py          # best of 3 timed runs per case
+    .venv/bin/python benchmarks/bench_postprocess.py --quick  # 1 timed run, synthetic families only
+    ATEN_CPU_CAPABILITY=default .venv/bin/python benchmarks/bench_postprocess.py --quick
 
-For each task (semantic, instance, panoptic), 100 and 200 queries, 133 classes (COCO panoptic: 80
-things, 53 stuff fused in panoptic) and target sizes 480x640 and 1024x2048, it prints the time per
-image of transformers' ``Mask2FormerImageProcessor.post_process_*_segmentation`` and of
-``segtutor.postprocess.*(..., compatible=True)``, their peak memory, the ratios, and whether the
-outputs are identical (types, dtypes, shapes, values, segments_info). It exits with status 1 if
-any output differs. ``--architecture maskformer`` benchmarks ``MaskFormerImageProcessor`` instead.
+For semantic, instance and panoptic (200 queries, 133 classes, COCO's 53 stuff classes fused in
+panoptic), targets 480x640 and 1024x2048, it prints per input family the time per image of
+transformers 5.24's ``Mask2FormerImageProcessor.post_process_*_segmentation``, of segtutor's
+``compatible=True`` and of its default (padding-correct) mode, the speed-ups, peak memory, whether
+compatible mode is identical to transformers, and how well the default mode agrees with the plain
+reference of its own formula (every map upsampled, then decided: `PlainUpsampling`): the share of
+equal pixels and whether the segments are the same. It exits with status 1 if compatible mode differs.
 
-Inputs are seeded synthetic outputs shaped like a real model's: about 30 confident queries of 200
-(15 of 100) own neighbouring regions of the image, the others predict "no object" with negative
-masks; mask logits are 96x128 for 480x640 targets (masks at 1/4 of a 384x512 input) and 208x408
-for 1024x2048 (the same 5x ratio).
+Input families (mask logits on a 96x128 grid for 480x640 targets, 208x408 for 1024x2048):
 
-Timing: both implementations run alternately in this process, after a warm-up call; the best
-(shortest) of the timed runs is reported, the one least disturbed by other processes. Much of both
-implementations' time goes to first touching freshly allocated memory (page faults), which glibc
-sometimes avoids and sometimes not, differently in each process: on a small virtual machine the same
-case can differ by 20-30% between two runs of this script, so read ratios near a goal over a few runs.
+* ``voronoi``: 30 confident queries own Voronoi cells (logits grow with the distance to the border,
+  plus per-pixel noise); the others predict "no object" with negative masks;
+* ``blobs``: smooth masks, every query's a 12x16 random field upsampled to the grid; each of the 30
+  confident queries owns the pixels where its field is the highest (its logit: 8 x the lead over the
+  next field), the others' logits are 2 x their field - 5;
+* ``*-confident``: the same with mask logits ten times larger, as trained models produce;
+* ``toy``: the bundled toy Mask2Former on ToyShapes validation images (real outputs; full runs only);
+* ``real-size``: the real-size Mask2Former architecture (Swin backbone, 200 queries, 133 classes) with
+  random weights on a 384x512 input, logits scaled ten times to make it confident (full runs only).
 
-Peak memory: the growth of the process's resident set during one call (VmHWM, reset through
-/proc/self/clear_refs just before it), measured in one child process started with
-``MALLOC_MMAP_THRESHOLD_=65536`` so that every freed buffer goes back to the system at once and
-cannot hide a later allocation. The same measure applies to both implementations and counts every
-allocation, torch's or not (tracemalloc would not see torch's buffers). Linux only; elsewhere
-memory is reported as n/a.
+Timing: the implementations run alternately in this process after a warm-up call; the best of the
+timed runs is reported. Runs vary by 20-30% between processes (page faults on fresh memory).
+Peak memory: the growth of the resident set during one call (VmHWM, reset through
+/proc/self/clear_refs), in a child process started with ``MALLOC_MMAP_THRESHOLD_=65536`` so that
+freed buffers cannot hide later allocations. Linux only.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import torch
+import torch.nn.functional as F
 import transformers
-from transformers import Mask2FormerImageProcessor, MaskFormerImageProcessor
+from transformers import Mask2FormerImageProcessor
 from transformers.models.mask2former.modeling_mask2former import Mask2FormerForUniversalSegmentationOutput
-from transformers.models.maskformer.modeling_maskformer import MaskFormerForInstanceSegmentationOutput
 
-from segtutor.postprocess import instance, panoptic, semantic
+from segtutor.postprocess import (
+    _instance,
+    _near_boundaries,
+    _panoptic,
+    _semantic,
+    instance,
+    panoptic,
+    semantic,
+)
 
-CLASSES = 133
-STUFF = set(range(80, CLASSES))  # fused in panoptic, as COCO's stuff classes
+CLASSES, QUERIES, CONFIDENT = 133, 200, 30
+STUFF = set(range(80, CLASSES))
 TARGETS = {(480, 640): (96, 128), (1024, 2048): (208, 408)}
-QUERIES = (100, 200)
 TASKS = ("semantic", "instance", "panoptic")
 OURS: dict[str, Callable] = {"semantic": semantic, "instance": instance, "panoptic": panoptic}
 OPTIONS: dict[str, dict] = {"semantic": {}, "instance": {}, "panoptic": {"label_ids_to_fuse": STUFF}}
+SYNTHETIC = ("voronoi", "voronoi-confident", "blobs", "blobs-confident")
+REAL = ("toy", "real-size")
 
 
-def synthetic_outputs(architecture: str, queries: int, mask_size: tuple[int, int], seed: int = 0):
-    """Model-like outputs for one image: confident queries own Voronoi cells, the rest say "no object"."""
-    g = torch.Generator().manual_seed(seed)
-    height, width = mask_size
-    confident = round(0.15 * queries)
-    class_logits = torch.randn(1, queries, CLASSES + 1, generator=g)
+def _class_logits(g: torch.Generator, owners: torch.Tensor) -> torch.Tensor:
+    class_logits = torch.randn(1, QUERIES, CLASSES + 1, generator=g)
     class_logits[..., CLASSES] += 5.0
-    mask_logits = torch.randn(1, queries, height, width, generator=g) - 5.0
-    owners = torch.randperm(queries, generator=g)[:confident]
-    labels = torch.randint(0, CLASSES, (confident,), generator=g)
+    labels = torch.randint(0, CLASSES, (len(owners),), generator=g)
     class_logits[0, owners, labels] += 10.0
     class_logits[0, owners, CLASSES] -= 5.0
-    ys = torch.arange(height, dtype=torch.float32).view(1, -1, 1)
-    xs = torch.arange(width, dtype=torch.float32).view(1, 1, -1)
-    distance = (
-        (ys - torch.rand(confident, 1, 1, generator=g) * height) ** 2
-        + (xs - torch.rand(confident, 1, 1, generator=g) * width) ** 2
-    ).sqrt()
-    two = distance.topk(2, dim=0, largest=False).values
-    nearest_other = torch.where(distance == two[0], two[1], two[0])
-    scale = 96 / height  # logits change per mask pixel as at 96x128, whatever the grid
-    mask_logits[0, owners] = scale * (nearest_other - distance) + torch.randn(
-        confident, height, width, generator=g
-    )
-    output_class = (
-        Mask2FormerForUniversalSegmentationOutput
-        if architecture == "mask2former"
-        else MaskFormerForInstanceSegmentationOutput
-    )
-    return output_class(class_queries_logits=class_logits, masks_queries_logits=mask_logits)
+    return class_logits
 
 
-def implementations(architecture: str, task: str) -> dict[str, Callable]:
-    processor = (Mask2FormerImageProcessor if architecture == "mask2former" else MaskFormerImageProcessor)()
-    theirs = getattr(processor, f"post_process_{task}_segmentation")
+def synthetic_outputs(family: str, mask_size: tuple[int, int], seed: int = 0):
+    """Model-like outputs for one image (see the module docstring)."""
+    g = torch.Generator().manual_seed(seed)
+    height, width = mask_size
+    owners = torch.randperm(QUERIES, generator=g)[:CONFIDENT]
+    class_logits = _class_logits(g, owners)
+    if family.startswith("blobs"):  # each confident query owns where its field is the highest
+        field = F.interpolate(torch.randn(1, QUERIES, 12, 16, generator=g), size=mask_size, mode="bilinear")
+        mask_logits = field * 2.0 - 5.0
+        mine = field[0, owners]
+        two = mine.topk(2, dim=0).values
+        mask_logits[0, owners] = 8.0 * (mine - torch.where(mine == two[0], two[1], two[0]))
+    else:
+        mask_logits = torch.randn(1, QUERIES, height, width, generator=g) - 5.0
+        ys = torch.arange(height, dtype=torch.float32).view(1, -1, 1)
+        xs = torch.arange(width, dtype=torch.float32).view(1, 1, -1)
+        distance = (
+            (ys - torch.rand(CONFIDENT, 1, 1, generator=g) * height) ** 2
+            + (xs - torch.rand(CONFIDENT, 1, 1, generator=g) * width) ** 2
+        ).sqrt()
+        two = distance.topk(2, dim=0, largest=False).values
+        nearest_other = torch.where(distance == two[0], two[1], two[0])
+        noise = torch.randn(CONFIDENT, height, width, generator=g)
+        mask_logits[0, owners] = 96 / height * (nearest_other - distance) + noise
+    if family.endswith("confident"):
+        mask_logits = mask_logits * 10.0
+    return Mask2FormerForUniversalSegmentationOutput(
+        class_queries_logits=class_logits, masks_queries_logits=mask_logits
+    )
+
+
+def real_outputs(family: str) -> tuple[object, tuple[int, int]]:
+    """Outputs of a real model for one image, and the image size (``toy``) or ``None`` (``real-size``)."""
+    if family == "toy":
+        from segtutor.examples import example_images
+        from segtutor.models import load_model
+
+        model, processor = load_model("mask2former", "panoptic", source="bundled")
+        image = example_images(online=False, count=1).images[0]
+        with torch.no_grad():
+            outputs = model(**processor(images=[image], return_tensors="pt"))
+        return outputs, image.shape[:2]
+    config = transformers.Mask2FormerConfig(num_queries=QUERIES, num_labels=CLASSES)
+    torch.manual_seed(0)
+    model = transformers.Mask2FormerForUniversalSegmentation(config).eval()
+    with torch.no_grad():
+        outputs = model(pixel_values=torch.randn(1, 3, 384, 512))
+    return Mask2FormerForUniversalSegmentationOutput(
+        class_queries_logits=outputs.class_queries_logits * 10.0,
+        masks_queries_logits=outputs.masks_queries_logits * 10.0,
+    ), None
+
+
+@contextlib.contextmanager
+def plain_upsampling() -> Iterator[None]:
+    """Run the default mode with `PlainUpsampling`: its reference, every map upsampled."""
+    modules = (_semantic, _instance, _panoptic)
+    for module in modules:
+        module.Upsampling = _near_boundaries.PlainUpsampling
+    try:
+        yield
+    finally:
+        for module in modules:
+            module.Upsampling = _near_boundaries.Upsampling
+
+
+def implementations(task: str) -> dict[str, Callable]:
+    theirs = getattr(Mask2FormerImageProcessor(), f"post_process_{task}_segmentation")
+    ours = OURS[task]
     return {
         "transformers": lambda outputs, size: theirs(outputs, target_sizes=[size], **OPTIONS[task]),
-        "segtutor": lambda outputs, size: OURS[task](
+        "compatible": lambda outputs, size: ours(
             outputs, target_sizes=[size], compatible=True, **OPTIONS[task]
         ),
+        "default": lambda outputs, size: ours(outputs, target_sizes=[size], **OPTIONS[task]),
     }
 
 
@@ -116,20 +171,45 @@ def identical(a: object, b: object) -> bool:
     return a == b
 
 
-def time_case(architecture: str, task: str, queries: int, size: tuple[int, int], repeats: int) -> dict:
-    outputs = synthetic_outputs(architecture, queries, TARGETS[size])
-    impls = implementations(architecture, task)
+def agreement(result: object, reference: object) -> tuple[float, bool]:
+    """Share of equal pixels of the maps, and whether the segments are the same."""
+    if isinstance(result, dict):
+        same = result["segments_info"] == reference["segments_info"]  # type: ignore[index]
+        result, reference = result["segmentation"], reference["segmentation"]  # type: ignore[index]
+    else:
+        same = True
+    return float((result == reference).float().mean()), same  # type: ignore[union-attr]
+
+
+def cases(families: tuple[str, ...]) -> Iterator[tuple[str, object, tuple[int, int]]]:
+    for family in families:
+        if family in REAL:
+            outputs, size = real_outputs(family)
+            for target in [size] if size else list(TARGETS):
+                yield family, outputs, target
+        else:
+            for target, grid in TARGETS.items():
+                yield family, synthetic_outputs(family, grid), target
+
+
+def time_case(task: str, outputs: object, size: tuple[int, int], repeats: int) -> dict:
+    impls = implementations(task)
     results = {name: fn(outputs, size) for name, fn in impls.items()}  # warm-up, and the outputs to compare
+    with plain_upsampling():
+        reference = impls["default"](outputs, size)
     times: dict[str, list[float]] = {name: [] for name in impls}
     for _ in range(repeats):
         for name, fn in impls.items():
             start = time.perf_counter()
             fn(outputs, size)
             times[name].append(time.perf_counter() - start)
+    pixels, same_segments = agreement(results["default"][0], reference[0])
     return {
         "ms": {name: 1000 * min(t) for name, t in times.items()},
-        "identical": identical(results["segtutor"], results["transformers"]),
-        "segments": len(results["transformers"][0]["segments_info"]) if task != "semantic" else None,
+        "identical": identical(results["compatible"], results["transformers"]),
+        "pixels": pixels,
+        "same_segments": same_segments,
+        "segments": len(reference[0]["segments_info"]) if task != "semantic" else None,
     }
 
 
@@ -141,58 +221,54 @@ def _rss(field: str) -> int:
     raise OSError(f"{field} not in /proc/self/status")
 
 
-def peak_memory_child(architecture: str) -> None:
-    """Child process: print {case: {implementation: peak MiB}} as JSON."""
+def peak_memory_child(families: tuple[str, ...]) -> None:
+    """Child process: print {case: peak MiB} as JSON."""
     peaks = {}
-    for task in TASKS:
-        for queries in QUERIES:
-            for size in TARGETS:
-                outputs = synthetic_outputs(architecture, queries, TARGETS[size])
-                for name, fn in implementations(architecture, task).items():
-                    fn(outputs, size)  # warm-up: lazy initialisations are not part of the peak
-                    gc.collect()
-                    with open("/proc/self/clear_refs", "w") as clear:
-                        clear.write("5")  # reset the high-water mark to the current resident size
-                    before = _rss("VmRSS")
-                    result = fn(outputs, size)
-                    peaks[f"{task}/{queries}/{size[0]}x{size[1]}/{name}"] = (_rss("VmHWM") - before) / 2**20
-                    del result
+    for family, outputs, size in cases(families):
+        for task in TASKS:
+            for name, fn in implementations(task).items():
+                fn(outputs, size)  # warm-up: lazy initialisations are not part of the peak
+                gc.collect()
+                with open("/proc/self/clear_refs", "w") as clear:
+                    clear.write("5")  # reset the high-water mark to the current resident size
+                before = _rss("VmRSS")
+                result = fn(outputs, size)
+                peaks[f"{family}/{task}/{size[0]}x{size[1]}/{name}"] = (_rss("VmHWM") - before) / 2**20
+                del result
     print(json.dumps(peaks))
 
 
-def peak_memory(architecture: str) -> dict[str, float]:
+def peak_memory(families: tuple[str, ...], threads: int | None) -> dict[str, float]:
     if not sys.platform.startswith("linux"):
         return {}
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "65536"}
-    child = subprocess.run(
-        [sys.executable, __file__, "--memory-child", "--architecture", architecture],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = [sys.executable, __file__, "--memory-child", "--families", *families]
+    command += ["--threads", str(threads)] if threads else []
+    child = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def format_row(task: str, queries: int, size: tuple[int, int], row: dict, peaks: dict[str, float]) -> str:
-    theirs_ms, ours_ms = row["ms"]["transformers"], row["ms"]["segtutor"]
-    key = f"{task}/{queries}/{size[0]}x{size[1]}"
-    theirs_mb, ours_mb = peaks.get(f"{key}/transformers"), peaks.get(f"{key}/segtutor")
-    if theirs_mb is None or ours_mb is None:
-        memory = f"{'n/a':>8} {'n/a':>8} {'n/a':>9}"
-    else:
-        memory = f"{theirs_mb:6.0f}MB {ours_mb:6.0f}MB {theirs_mb / max(ours_mb, 1e-3):8.1f}x"
+def format_row(family: str, task: str, size: tuple[int, int], row: dict, peaks: dict[str, float]) -> str:
+    ms = row["ms"]
+    key = f"{family}/{task}/{size[0]}x{size[1]}"
+    memory = " ".join(
+        f"{peaks[f'{key}/{name}']:6.0f}" if f"{key}/{name}" in peaks else f"{'n/a':>6}"
+        for name in ("transformers", "compatible", "default")
+    )
     segments = "-" if row["segments"] is None else str(row["segments"])
     return (
-        f"{task:9} {queries:7d} {size[0]:>4}x{size[1]:<5} {theirs_ms:10.1f} ms {ours_ms:6.1f} ms "
-        f"{theirs_ms / ours_ms:7.1f}x {memory} {segments:>8}  {'yes' if row['identical'] else 'NO'}"
+        f"{family:17} {task:9} {size[0]:>4}x{size[1]:<5} {ms['transformers']:8.1f} {ms['compatible']:8.1f} "
+        f"{ms['transformers'] / ms['compatible']:5.1f}x {ms['default']:7.1f} "
+        f"{ms['transformers'] / ms['default']:6.1f}x "
+        f"{memory} {segments:>4} {'yes' if row['identical'] else 'NO':>5} "
+        f"{100 * row['pixels']:8.4f}% {'yes' if row['same_segments'] else 'NO':>4}"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one timed run per case instead of three")
-    parser.add_argument("--architecture", choices=["mask2former", "maskformer"], default="mask2former")
+    parser.add_argument("--quick", action="store_true", help="one timed run, synthetic families only")
+    parser.add_argument("--families", nargs="+", choices=SYNTHETIC + REAL, help="input families to run")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory child process")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
@@ -200,28 +276,32 @@ def main() -> int:
     transformers.logging.set_verbosity_error()
     if args.threads:
         torch.set_num_threads(args.threads)
+    families = tuple(args.families or (SYNTHETIC if args.quick else SYNTHETIC + REAL))
     if args.memory_child:
-        peak_memory_child(args.architecture)
+        peak_memory_child(families)
         return 0
     repeats = 1 if args.quick else 3
-    threads = torch.get_num_threads()
-    print(f"torch {torch.__version__}, transformers {transformers.__version__}, {threads} threads")
-    print(f"{args.architecture} processor, {CLASSES} classes, best of {repeats} run(s) after a warm-up\n")
-    peaks = {} if args.no_memory else peak_memory(args.architecture)
+    capability = os.environ.get("ATEN_CPU_CAPABILITY", "(auto)")
+    print(
+        f"torch {torch.__version__}, transformers {transformers.__version__}, "
+        f"{torch.get_num_threads()} threads, "
+        f"ATEN_CPU_CAPABILITY={capability}; best of {repeats} run(s) after a warm-up; ms per image; MiB\n"
+    )
+    peaks = {} if args.no_memory else peak_memory(families, args.threads)
     header = (
-        f"{'task':9} {'queries':>7} {'target':>10} {'transformers':>13} {'segtutor':>9} {'speed-up':>8} "
-        f"{'mem tf':>8} {'mem st':>8} {'mem ratio':>9} {'segments':>8}  identical"
+        f"{'family':17} {'task':9} {'target':>10} {'tf ms':>8} {'compat':>8} {'x':>6} "
+        f"{'default':>7} {'x':>7} "
+        f"{'mem tf':>6} {'compat':>6} {'defaul':>6} {'segs':>4} {'ident':>5} {'agree px':>9} {'segs':>4}"
     )
     print(header)
     print("-" * len(header))
     all_identical = True
-    for task in TASKS:
-        for queries in QUERIES:
-            for size in TARGETS:
-                row = time_case(args.architecture, task, queries, size, repeats)
-                all_identical &= row["identical"]
-                print(format_row(task, queries, size, row, peaks), flush=True)
-    print(f"\nall outputs identical: {'yes' if all_identical else 'NO'}")
+    for family, outputs, size in cases(families):
+        for task in TASKS:
+            row = time_case(task, outputs, size, repeats)
+            all_identical &= row["identical"]
+            print(format_row(family, task, size, row, peaks), flush=True)
+    print(f"\ncompatible mode identical to transformers everywhere: {'yes' if all_identical else 'NO'}")
     return 0 if all_identical else 1
 
 

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 import torch
 
 from segtutor.postprocess._inputs import Size, read_batch
+from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import (
     exceeds,
-    indicator,
     last_mask_index,
     mask_grid_size,
     nearest_source_indices,
-    planes_per_chunk,
-    resize,
+    resize_above,
     resize_like_transformers_mask2former,
     row_sums,
     run_length_encode,
@@ -101,17 +100,13 @@ def instance(
         mask_logits = mask_logits[queries[candidates]]
         if batch.mask2former:  # compatible mode: transformers' detour through 384x384
             mask_logits = resize_like_transformers_mask2former(mask_logits)
-        # in place where the values are not needed again: fewer fresh full-size buffers
-        if compatible:  # transformers' mask: logit > 0
-            in_mask = indicator(mask_logits, 0.0, strict=True)  # 1.0 inside the mask, as a float
-            mask_probs = mask_logits.sigmoid_()  # mask_logits is our own copy
-        else:
-            mask_probs = mask_logits.sigmoid()
-            in_mask = indicator(mask_probs, mask_threshold, strict=True)
+        mask_probs = mask_logits.sigmoid()
+        in_mask = (
+            mask_logits > 0 if compatible else mask_probs > mask_threshold
+        ).float()  # transformers: 0.5
         area = in_mask.flatten(1).sum(dim=1)
         # mask score: mean probability inside the mask (summed as transformers does)
-        weighted = mask_probs.mul_(in_mask) if compatible else mask_probs * in_mask
-        inside = row_sums(weighted.flatten(1), num_queries)
+        inside = row_sums((mask_probs * in_mask).flatten(1), num_queries)
         scores = class_scores[candidates] * (inside / (area + 1e-6))
         # keep (2/2): score high enough, then upsample -> ids, keeping masks still visible at the output size
         passing = exceeds(scores, threshold, strict=False).nonzero()[:, 0]
@@ -138,16 +133,19 @@ def instance(
 def _paint(
     mask_probs: torch.Tensor, size: Size, mask_threshold: float, return_masks: bool
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Resize probabilities bilinearly, threshold, and paint the visible masks in order.
+    """Upsample probabilities bilinearly, threshold, and paint the visible masks in order.
 
     Returns which masks are visible ``(n,)`` bool, the ``(H, W)`` int64 id map (-1 = none) and,
-    if asked, the visible masks ``(m, H, W)`` float32.
+    if asked, the visible masks ``(m, H, W)`` float32. Upsampled values are computed only near the
+    masks' borders (`Upsampling`).
     """
-    chunks = [resize(probs, size) > mask_threshold for probs in mask_probs.split(planes_per_chunk(size))]
-    masks = torch.cat(chunks) if chunks else mask_probs.new_zeros((0, *size), dtype=torch.bool)
-    visible = masks.flatten(1).any(dim=1)
-    masks = masks[visible]
-    return visible, last_mask_index(masks), masks.float() if return_masks else None
+    upsampling = Upsampling(mask_probs, size)
+    visible = upsampling.counts(mask_threshold, strict=True) > 0
+    new_id = torch.cumsum(visible, 0) - 1  # ids of the visible masks: 0, 1, ...
+    last = upsampling.last_above(mask_threshold)  # an invisible mask is never the last above
+    segmentation = torch.cat([new_id, new_id.new_full((1,), -1)])[last]  # -1 (none) -> the appended -1
+    masks = resize_above(mask_probs[visible], size, mask_threshold).float() if return_masks else None
+    return visible, segmentation, masks
 
 
 def _paint_like_transformers(

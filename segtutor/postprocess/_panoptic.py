@@ -6,16 +6,13 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from segtutor.postprocess._close_calls import argmax_with_close_calls
-from segtutor.postprocess._exact_bilinear import grid_for
-from segtutor.postprocess._inputs import TRANSFORMERS_MASK2FORMER_SIZE, Size, read_batch
-from segtutor.postprocess._shared_planes import is_small, resized_argmax
-from segtutor.postprocess._sources import detour_source
+from segtutor.postprocess._inputs import Size, read_batch
+from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import (
     exceeds,
     mask_grid_size,
     resize_like_transformers_mask2former,
-    sigmoid_gathers_like_whole_maps,
+    resized_argmax,
 )
 
 
@@ -95,10 +92,14 @@ def panoptic(
                 {"segmentation": _no_segment_map(size, compatible, scores.device), "segments_info": []}
             )
             continue
-        # compatible mode: transformers' detour through 384x384 (Mask2Former's processor)
-        detour = TRANSFORMERS_MASK2FORMER_SIZE if batch.mask2former else None
         # upsample -> argmax: each pixel goes to the query with the highest score-weighted probability
-        owner, mask_area = _owner_and_mask_area(mask_logits, scores, size, mask_threshold, detour)
+        if compatible:
+            owner, mask_area = _owner_and_mask_area_like_transformers(
+                mask_logits, scores, size, mask_threshold, batch.mask2former
+            )
+        else:  # weighted on the mask grid; upsampled values computed only near the borders between masks
+            upsampling = Upsampling(mask_logits.sigmoid().mul_(scores.view(-1, 1, 1)), size)
+            owner, mask_area = upsampling.argmax(), upsampling.counts(mask_threshold, strict=False)
         # validity: a query keeps its segment only if it won most of its own mask
         won_area = torch.bincount(owner.flatten(), minlength=len(scores))
         won_most = exceeds(won_area / mask_area, overlap_mask_area_threshold, strict=True)
@@ -112,34 +113,20 @@ def panoptic(
     return results
 
 
-def _owner_and_mask_area(
-    mask_logits: torch.Tensor,
-    scores: torch.Tensor,
-    size: Size,
-    mask_threshold: float,
-    detour: Size | None,
+def _owner_and_mask_area_like_transformers(
+    mask_logits: torch.Tensor, scores: torch.Tensor, size: Size, mask_threshold: float, mask2former: bool
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Winning query per pixel ``(H, W)`` and mask area per query ``(k,)``, both int64.
+    """transformers' winning query per pixel ``(H, W)`` and mask area per query ``(k,)``, both int64.
 
-    Each mask probability (sigmoid of ``mask_logits``, our own copy, first resized to ``detour`` if
-    given) is resized, weighted by its query's score, and the best query wins the pixel (the earlier
-    one on ties, like ``argmax``). As in transformers, the mask area is counted on the score-weighted
-    probabilities.
+    Its steps on the kept queries only: (Mask2Former: resize to 384x384), sigmoid, resize, weight by
+    the score, argmax; the mask area is counted on the score-weighted probabilities.
     """
-    if detour is not None and size != detour and not is_small(size):
-        grid = grid_for(detour, size, mask_logits.device)
-        first = grid_for(tuple(mask_logits.shape[-2:]), detour, mask_logits.device)
-        lazy = grid is not None and first is not None and mask_logits.dtype == torch.float32
-        if lazy and sigmoid_gathers_like_whole_maps(torch.get_num_threads()):
-            # the detour's maps are made a few at a time, only where the close calls read them
-            source = detour_source(mask_logits, first)
-            return argmax_with_close_calls(source, grid, scores.float(), mask_threshold)
-    if detour is not None:
+    if mask2former:
         mask_logits = resize_like_transformers_mask2former(mask_logits)
-    mask_probs = mask_logits.sigmoid_()
+    mask_probs = mask_logits.sigmoid()
     if mask_probs.shape[-2:] != size:
-        return resized_argmax(mask_probs, size, weights=scores, threshold=mask_threshold)
-    weighted = mask_probs * scores.view(-1, 1, 1)
+        return resized_argmax(mask_probs, size, scores, mask_threshold)
+    weighted = mask_probs.mul_(scores.view(-1, 1, 1))
     return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
 
 

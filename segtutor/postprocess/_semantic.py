@@ -8,8 +8,8 @@ import torch
 from transformers.image_processing_outputs import SemanticSegmentationPostProcessorOutput
 
 from segtutor.postprocess._inputs import Batch, read_batch
-from segtutor.postprocess._shared_planes import resize_then_argmax
-from segtutor.postprocess._steps import resize, resize_like_transformers_mask2former
+from segtutor.postprocess._near_boundaries import Upsampling
+from segtutor.postprocess._steps import resize, resize_like_transformers_mask2former, resized_argmax
 
 
 def semantic(
@@ -75,8 +75,12 @@ def semantic(
                     data={"segmentation": scores.argmax(dim=0), "segmentation_scores": scores}
                 )
             )
-        else:  # upsample -> argmax, resizing only the classes that can win somewhere
-            results.append(scores.argmax(dim=0) if size is None else resize_then_argmax(scores, size))
+        elif size is None:
+            results.append(scores.argmax(dim=0))
+        elif compatible:  # upsample -> argmax with transformers' values, a few classes at a time
+            results.append(resized_argmax(scores, size)[0])
+        else:  # upsample -> argmax, upsampled values computed only near the borders between classes
+            results.append(Upsampling(scores, size).argmax())
     return results
 
 
@@ -93,7 +97,7 @@ def _class_scores(batch: Batch, compatible: bool) -> list[torch.Tensor]:
         else:
             mask_probs = batch.mask_logits.sigmoid()
         return list(torch.einsum("bqc, bqhw -> bchw", class_probs, mask_probs))
-    return [
-        torch.einsum("qc, qhw -> chw", probs, mask_logits.sigmoid())
+    return [  # (h * w, Q) @ (Q, K): one matrix product per image, the scores stored pixel by pixel
+        (mask_logits.sigmoid().flatten(1).T @ probs).T.view(-1, *mask_logits.shape[1:])
         for probs, (_, mask_logits, _) in zip(class_probs, batch.images(), strict=True)
     ]

@@ -1,18 +1,7 @@
-"""Private steps shared by `semantic`, `instance` and `panoptic`, each named after what it does.
-
-Compatible mode calls ``torch.nn.functional.interpolate`` exactly as transformers does, but often on
-fewer masks. For outputs of ordinary size torch resizes every (batch, channel) plane on its own, so a
-plane resized alone equals the same plane resized among others (the tests check this on the
-installed torch); very small outputs are the exception, handled in ``_shared_planes``. With a single
-torch thread (``torch.set_num_threads(1)``) torch's CPU kernel rounds a plane resized among others
-differently, depending on the others: transformers' own result then depends on how many masks it
-resizes together, and compatible mode can differ from it in the last bit of a score, which changes a
-map only at a near-tie (the equivalence tests pass with one thread too).
-"""
+"""Small steps shared by `semantic`, `instance` and `panoptic`, each named after what it does."""
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 import numpy as np
@@ -21,35 +10,7 @@ import torch.nn.functional as F
 
 from segtutor.postprocess._inputs import TRANSFORMERS_MASK2FORMER_SIZE, Size
 
-# Resize at most this many bytes of float planes at once, to keep peak memory low on large images.
-_CHUNK_BYTES = 16 * 2**20
-
-
-def sigmoid_as_in_whole_maps(values: torch.Tensor) -> torch.Tensor:
-    """``sigmoid`` of a few gathered values, rounded as when torch computes it on whole maps.
-
-    torch's CPU sigmoid computes vectorised blocks and finishes each thread's share of a tensor with
-    scalar code, which can round differently. Whole maps (384x384) split into vectorised blocks only; a
-    copy padded to a multiple of 256 values per thread does too. `sigmoid_gathers_like_whole_maps` checks
-    this on the installed torch.
-    """
-    count = values.numel()
-    multiple = 256 * torch.get_num_threads()
-    padded = torch.cat([values.reshape(-1), values.new_zeros((-count) % multiple)])
-    return padded.sigmoid_()[:count].view(values.shape)
-
-
-@functools.lru_cache(maxsize=8)
-def sigmoid_gathers_like_whole_maps(threads: int) -> bool:
-    """Whether `sigmoid_as_in_whole_maps` equals ``sigmoid`` on whole maps here, with ``threads`` threads."""
-    generator = torch.Generator().manual_seed(0)
-    maps = torch.randn(7, 96, 128, generator=generator) * 30  # whole maps, as many as some models keep
-    whole = maps.sigmoid()
-    for count in (1, 15, 100, 1000, 40_000):
-        index = torch.randint(0, maps.numel(), (count,), generator=generator)
-        if not torch.equal(sigmoid_as_in_whole_maps(maps.view(-1)[index]), whole.view(-1)[index]):
-            return False
-    return True
+_CHUNK_BYTES = 64 * 2**20  # resize at most this many bytes of float planes at once
 
 
 def resize(planes: torch.Tensor, size: Size) -> torch.Tensor:
@@ -57,6 +18,40 @@ def resize(planes: torch.Tensor, size: Size) -> torch.Tensor:
     if planes.shape[0] == 0:  # interpolate refuses empty batches
         return planes.new_empty((0, *size))
     return F.interpolate(planes.unsqueeze(0), size=size, mode="bilinear", align_corners=False)[0]
+
+
+def resize_above(planes: torch.Tensor, size: Size, threshold: float) -> torch.Tensor:
+    """``resize(planes, size) > threshold`` as ``(N, *size)`` bool, a few planes at a time (less memory)."""
+    step = max(1, _CHUNK_BYTES // (4 * size[0] * size[1]))
+    chunks = [resize(chunk, size) > threshold for chunk in planes.split(step)]
+    return torch.cat(chunks) if chunks else planes.new_zeros((0, *size), dtype=torch.bool)
+
+
+def resized_argmax(
+    planes: torch.Tensor, size: Size, weights: torch.Tensor | None = None, threshold: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Best plane per pixel after ``resize`` (times ``weights``), and per plane the pixels >= ``threshold``.
+
+    transformers' values, ``argmax(0)`` of them (the first on ties), a few planes at a time so that the
+    whole stack is never held. Small outputs are resized in one call: there torch's kernel loops across
+    the planes and rounds a plane depending on its place in the batch.
+    """
+    step = len(planes) if size[0] + size[1] <= 256 else max(1, _CHUNK_BYTES // (4 * size[0] * size[1]))
+    best = owner = None
+    counts = []
+    for start in range(0, len(planes), step):
+        values = resize(planes[start : start + step], size)
+        if weights is not None:
+            values.mul_(weights[start : start + step].view(-1, 1, 1))
+        if threshold is not None:
+            counts.append((values >= threshold).flatten(1).sum(dim=1))
+        value, index = values.max(dim=0)  # the first of the best, as argmax (and faster)
+        if best is None:
+            best, owner = value, index
+        else:  # strictly better only: on a tie the earlier plane keeps the pixel
+            better = value > best
+            best, owner = torch.where(better, value, best), torch.where(better, index + start, owner)
+    return owner, torch.cat(counts) if counts else None
 
 
 def resize_like_transformers_mask2former(mask_logits: torch.Tensor) -> torch.Tensor:
@@ -67,11 +62,6 @@ def resize_like_transformers_mask2former(mask_logits: torch.Tensor) -> torch.Ten
 def mask_grid_size(mask_logits: torch.Tensor, mask2former: bool) -> Size:
     """Size of the maps returned without ``target_sizes`` (384x384 for transformers' Mask2Former)."""
     return TRANSFORMERS_MASK2FORMER_SIZE if mask2former else (mask_logits.shape[-2], mask_logits.shape[-1])
-
-
-def planes_per_chunk(size: Size) -> int:
-    """How many float32 planes of ``size`` fit in the chunk budget (at least one)."""
-    return max(1, _CHUNK_BYTES // (4 * size[0] * size[1]))
 
 
 def nearest_source_indices(
@@ -91,9 +81,8 @@ def nearest_source_indices(
 def exceeds(values: torch.Tensor, threshold: float, *, strict: bool) -> torch.Tensor:
     """``value > threshold`` (``strict``) or ``value >= threshold`` per element, as Python decides it.
 
-    transformers compares ``value.item()`` with the float ``threshold``; torch would instead round the
-    threshold to float32. Comparing with the nearest float32 on the correct side of the threshold gives
-    Python's answer without float64 (which MPS lacks).
+    transformers compares ``value.item()`` with the float ``threshold``; torch would round the threshold
+    to float32. The nearest float32 on the correct side of the threshold gives Python's answer.
     """
     bound = np.float32(threshold)
     if strict and float(bound) > threshold:  # largest float32 <= threshold
@@ -104,18 +93,8 @@ def exceeds(values: torch.Tensor, threshold: float, *, strict: bool) -> torch.Te
     return values > float(bound) if strict else values >= float(bound)
 
 
-def indicator(values: torch.Tensor, threshold: float, *, strict: bool) -> torch.Tensor:
-    """float32 1.0 where ``values`` exceed (``strict``) or reach ``threshold``, else 0.0.
-
-    Equals ``(values > threshold).float()``; writing the comparison straight into a float tensor
-    avoids torch's slow bool conversions, and float sums of these are exact counts (below 2**24).
-    """
-    out = torch.empty(values.shape, dtype=torch.float32, device=values.device)
-    return torch.gt(values, threshold, out=out) if strict else torch.ge(values, threshold, out=out)
-
-
 def row_sums(values: torch.Tensor, batch_rows: int) -> torch.Tensor:
-    """Sum each row of ``values (n, N)`` exactly as torch sums them inside a batch of ``batch_rows`` rows.
+    """Sum each row of ``values (n, N)`` exactly as torch sums it inside a batch of ``batch_rows`` rows.
 
     torch splits a lone row between threads but sums each row of a batch in one thread, which rounds
     differently; a copy of the row makes a batch of two again.
@@ -126,16 +105,11 @@ def row_sums(values: torch.Tensor, batch_rows: int) -> torch.Tensor:
 
 
 def last_mask_index(masks: torch.Tensor) -> torch.Tensor:
-    """Index of the last of ``masks (n, h, w)`` (bool) covering each pixel, -1 where none does (int64).
-
-    Mask ``i`` votes ``i + 1`` where it is on and 0 elsewhere; the highest vote is the last mask.
-    """
-    last = torch.zeros(masks.shape[1:], dtype=torch.int32, device=masks.device)
-    for start in range(0, masks.shape[0], planes_per_chunk(last.shape)):
-        chunk = masks[start : start + planes_per_chunk(last.shape)]
-        votes = torch.arange(start + 1, start + 1 + len(chunk), dtype=torch.int32, device=masks.device)
-        last = torch.maximum(last, (chunk * votes.view(-1, 1, 1)).amax(dim=0))
-    return last.long() - 1
+    """Index of the last of ``masks (n, h, w)`` (bool) covering each pixel, -1 where none does (int64)."""
+    order = torch.arange(1, masks.shape[0] + 1, dtype=torch.int32, device=masks.device).view(-1, 1, 1)
+    if masks.shape[0] == 0:
+        return torch.full(masks.shape[1:], -1, dtype=torch.long, device=masks.device)
+    return (masks * order).amax(dim=0).long() - 1  # mask i votes i + 1 where it is on
 
 
 def run_length_encode(segmentation: torch.Tensor) -> list[list[int]]:

@@ -8,96 +8,14 @@ import torch
 import torch.nn.functional as F
 from transformers.models.mask2former.image_processing_mask2former import convert_segmentation_to_rle
 
-from segtutor.postprocess._shared_planes import resize_then_argmax, resized_argmax
 from segtutor.postprocess._steps import (
     exceeds,
-    indicator,
     last_mask_index,
     nearest_source_indices,
     resize,
     row_sums,
     run_length_encode,
 )
-
-
-def _reference_argmax(scores: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    return F.interpolate(scores[None], size=size, mode="bilinear", align_corners=False)[0].argmax(0)
-
-
-@pytest.mark.parametrize(
-    ("grid", "size"),
-    [
-        ((24, 32), (97, 130)),
-        ((24, 32), (10, 13)),
-        ((1, 1), (5, 7)),
-        ((7, 3), (7, 3)),
-        ((384, 384), (120, 160)),
-    ],
-)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_resize_then_argmax_matches_interpolate_then_argmax(grid, size, seed):
-    g = torch.Generator().manual_seed(seed)
-    # a few strong classes in blobs plus many weak ones, like real class scores
-    scores = torch.rand(12, *grid, generator=g) * 0.05
-    scores[torch.randint(0, 12, (4,), generator=g)] += torch.rand(4, *grid, generator=g)
-    assert torch.equal(resize_then_argmax(scores, size), _reference_argmax(scores, size))
-
-
-@pytest.mark.parametrize("size", [(50, 41), (9, 9)])
-def test_resize_then_argmax_breaks_exact_ties_like_argmax(size):
-    g = torch.Generator().manual_seed(3)
-    scores = torch.randint(0, 3, (6, 11, 13), generator=g).float()  # many exact ties
-    scores[4] = scores[1]  # a duplicated class: the lower index must win
-    assert torch.equal(resize_then_argmax(scores, size), _reference_argmax(scores, size))
-
-
-def _blobs(count: int, grid: tuple[int, int], seed: int) -> torch.Tensor:
-    """Mask-like probabilities: each map is high on its own disc, low elsewhere."""
-    g = torch.Generator().manual_seed(seed)
-    ys = torch.arange(grid[0], dtype=torch.float32).view(1, -1, 1)
-    xs = torch.arange(grid[1], dtype=torch.float32).view(1, 1, -1)
-    cy = torch.rand(count, 1, 1, generator=g) * grid[0]
-    cx = torch.rand(count, 1, 1, generator=g) * grid[1]
-    radius = 1 + torch.rand(count, 1, 1, generator=g) * max(grid) / 3
-    distance = ((ys - cy) ** 2 + (xs - cx) ** 2).sqrt()
-    return torch.sigmoid(radius - distance + torch.randn(count, *grid, generator=g))
-
-
-@pytest.mark.parametrize(
-    ("count", "grid", "size"),
-    [
-        (12, (24, 32), (150, 200)),  # enlarged: the planes are shared
-        (30, (40, 30), (300, 90)),
-        (5, (1, 9), (4, 300)),
-        (1, (6, 6), (200, 100)),
-        (9, (7, 7), (130, 130)),
-        (20, (100, 120), (150, 160)),  # less than 4x enlarged: the maps are resized a few at a time
-        (12, (24, 32), (97, 130)),  # small output: every map is resized, in one call
-        (30, (40, 30), (23, 17)),
-    ],
-)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_shared_planes_give_the_exact_argmax_and_counts(count, grid, size, seed):
-    maps = _blobs(count, grid, seed)
-    weights = torch.rand(count, generator=torch.Generator().manual_seed(seed)) * 0.5 + 0.5
-    reference = resize(maps, size) * weights.view(-1, 1, 1)
-    owner, counts = resized_argmax(maps, size, weights=weights, threshold=0.45)
-    assert torch.equal(owner, reference.argmax(0))
-    assert torch.equal(counts, (reference >= 0.45).flatten(1).sum(1))
-
-
-def test_shared_planes_break_ties_like_argmax():
-    maps = _blobs(6, (10, 12), 4)
-    maps[3] = maps[1]  # identical maps tie everywhere: the lower index must win
-    maps[5] = maps[1]
-    owner, counts = resized_argmax(maps, (131, 129))
-    assert torch.equal(owner, resize(maps, (131, 129)).argmax(0))
-    assert counts is None
-
-
-def test_resize_then_argmax_with_a_single_class():
-    scores = torch.rand(1, 4, 5)
-    assert torch.equal(resize_then_argmax(scores, (8, 9)), torch.zeros(8, 9, dtype=torch.long))
 
 
 @pytest.mark.parametrize(
@@ -159,10 +77,3 @@ def test_exceeds_compares_like_python_floats(threshold, strict):
     values = torch.cat([values, torch.rand(200, generator=torch.Generator().manual_seed(0))])
     expected = torch.tensor([(v > threshold) if strict else (v >= threshold) for v in values.tolist()])
     assert torch.equal(exceeds(values, threshold, strict=strict), expected)
-
-
-def test_indicator_equals_a_float_comparison():
-    values = torch.randn(3, 50, generator=torch.Generator().manual_seed(1))
-    values[0, :5] = 0.0
-    assert torch.equal(indicator(values, 0.0, strict=True), (values > 0).float())
-    assert torch.equal(indicator(values, 0.0, strict=False), (values >= 0).float())
