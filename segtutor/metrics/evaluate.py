@@ -6,10 +6,11 @@ own scorer (:class:`PanopticScorer`, :class:`InstanceScorer`, :class:`SemanticSc
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 import torch
@@ -47,6 +48,7 @@ def evaluate(
     overlap_mask_area_threshold: float = 0.8,
     postprocessor: Literal["auto", "segtutor", "transformers"] = "auto",
     name: str | None = None,
+    across_processes: bool = False,
 ) -> EvaluationResult:
     """Run ``model`` on ``samples`` and score its predictions against their ground truth.
 
@@ -80,6 +82,11 @@ def evaluate(
         ``"transformers"`` forces the image processor's methods (with padding cropped here first).
     name : str, optional
         Name shown in the result; default the model's checkpoint path or class name.
+    across_processes : bool
+        Under ``accelerate launch`` (every process calls ``evaluate`` with the same samples): each process
+        runs the model on its share of the batches, the predictions are gathered, and every process scores
+        all of them, in order. The metrics equal those of one process evaluating everything (each batch is
+        the same). It keeps all samples and predictions in memory at once. Alone, it changes nothing.
 
     Returns
     -------
@@ -114,29 +121,18 @@ def evaluate(
     model.eval()
     start = time.perf_counter()
     count = 0
+    options = {"threshold": threshold, "instance_threshold": instance_threshold,
+               "mask_threshold": mask_threshold, "overlap_mask_area_threshold": overlap_mask_area_threshold,
+               "postprocessor": postprocessor}
+    predict = functools.partial(_predict, model, processor, tasks=tasks, stuff_ids=stuff_ids,
+                                device=run_device, options=options)
     try:
-        for batch in _batches(itertools.chain([first], stream), batch_size):
-            inputs = processor(
-                images=[s.image for s in batch], return_tensors="pt", input_data_format="channels_last"
-            )
-            pixel_mask = inputs.get("pixel_mask")
-            pixel_mask = None if pixel_mask is None else pixel_mask.to(run_device)
-            with torch.inference_mode():
-                outputs = model(pixel_values=inputs["pixel_values"].to(run_device), pixel_mask=pixel_mask)
-            predictions = postprocess_batch(
-                model,
-                processor,
-                outputs,
-                tasks=tasks,
-                target_sizes=[(s.height, s.width) for s in batch],
-                pixel_mask=pixel_mask,
-                stuff_ids=stuff_ids,
-                threshold=threshold,
-                instance_threshold=instance_threshold,
-                mask_threshold=mask_threshold,
-                overlap_mask_area_threshold=overlap_mask_area_threshold,
-                postprocessor=postprocessor,
-            )
+        batches = _batches(itertools.chain([first], stream), batch_size)
+        if across_processes:
+            pairs = _predicted_across_processes(list(batches), predict)
+        else:
+            pairs = ((batch, predict(batch)) for batch in batches)
+        for batch, predictions in pairs:
             for t in tasks:
                 for prediction, sample in zip(predictions[t], batch, strict=True):
                     scorers[t].update(prediction, sample)
@@ -155,6 +151,39 @@ def evaluate(
         per_class=_merge_per_class(categories, [scorers[t].per_class() for t in tasks]),
         seconds=time.perf_counter() - start,
     )
+
+
+def _predict(
+    model: Any, processor: Any, batch: list[Sample], *, tasks: tuple[str, ...], stuff_ids: set[int],
+    device: torch.device, options: dict[str, Any],
+) -> dict[str, list[Any]]:
+    """One forward pass over ``batch`` and its post-processing for every task."""
+    images = [s.image for s in batch]
+    inputs = processor(images=images, return_tensors="pt", input_data_format="channels_last")
+    pixel_mask = inputs.get("pixel_mask")
+    pixel_mask = None if pixel_mask is None else pixel_mask.to(device)
+    with torch.inference_mode():
+        outputs = model(pixel_values=inputs["pixel_values"].to(device), pixel_mask=pixel_mask)
+    return postprocess_batch(
+        model, processor, outputs, tasks=tasks, target_sizes=[(s.height, s.width) for s in batch],
+        pixel_mask=pixel_mask, stuff_ids=stuff_ids, **options,
+    )
+
+
+def _predicted_across_processes(
+    batches: list[list[Sample]], predict: Callable[[list[Sample]], dict[str, list[Any]]]
+) -> Iterator[tuple[list[Sample], dict[str, list[Any]]]]:
+    """``(batch, predictions)`` for every batch, each process predicting a consecutive share of them.
+
+    Accelerate's ``split_between_processes`` gives each process its share; ``gather_object`` returns the
+    predictions of all processes in process order, which is the order of ``batches``.
+    """
+    from accelerate import PartialState
+    from accelerate.utils import gather_object, send_to_device
+
+    with PartialState().split_between_processes(batches) as mine:
+        predicted = [send_to_device(predict(batch), "cpu") for batch in mine]
+    return zip(batches, gather_object(predicted), strict=True)
 
 
 def _parse_tasks(task: str | Sequence[str]) -> tuple[str, ...]:

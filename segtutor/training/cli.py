@@ -10,6 +10,10 @@ Fine-tune it on another dataset with different classes (the classifier is re-ini
 
     segtutor-train --architecture mask2former --init data/checkpoints/toy-mask2former-panoptic \\
         --data my-star-shapes --output-dir runs/m2f-star --steps 300
+
+The same command on several GPUs or machines, through Accelerate (``docs/scaling.md``)::
+
+    accelerate launch --num_processes 4 -m segtutor.training.cli --architecture mask2former ...
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from accelerate import PartialState
 
 from segtutor.training.loop import TrainConfig, TrainResult, train
 
@@ -56,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-split", default="val", help="split for periodic evaluation ('' to skip)")
     p.add_argument("--eval-images", type=int, default=100, help="validation images per evaluation")
     p.add_argument("--steps", type=int, default=defaults.steps)
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                   help="images per forward pass in each process")
+    p.add_argument("--grad-accum", type=int, default=defaults.grad_accum,
+                   help="forward passes per optimisation step (global batch: batch size × processes × this)")
     p.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate")
     p.add_argument("--backbone-lr-factor", type=float, default=defaults.backbone_lr_factor)
     p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
@@ -68,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-every", type=int, default=defaults.log_every)
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
-    p.add_argument("--precision", default=defaults.precision, choices=["auto", "bf16", "fp16", "fp32"])
+    p.add_argument("--mixed-precision", "--precision", dest="precision", default=defaults.precision,
+                   choices=["auto", "bf16", "fp16", "fp32", "no"],
+                   help="autocast dtype ('auto': bf16 on CUDA, fp32 elsewhere; 'no' = 'fp32')")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--no-augment", action="store_true", help="turn off random horizontal flips")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --output-dir")
@@ -78,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
-        steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr,
+        steps=args.steps, batch_size=args.batch_size, grad_accum=args.grad_accum, learning_rate=args.lr,
         backbone_lr_factor=args.backbone_lr_factor, weight_decay=args.weight_decay,
         warmup_steps=args.warmup_steps, final_lr_ratio=args.final_lr_ratio, max_grad_norm=args.max_grad_norm,
         eval_every=args.eval_every, save_every=args.save_every, log_every=args.log_every, seed=args.seed,
@@ -102,24 +112,30 @@ def _evaluate_fn(processor: Any, val: Any, max_images: int) -> Callable[[torch.n
     from segtutor.metrics import evaluate
 
     def evaluate_fn(model: torch.nn.Module) -> dict[str, float]:
-        result = evaluate(model, processor, val, task="all", max_images=max_images)
+        # every process runs its share of the images; the predictions are gathered and scored as one set
+        result = evaluate(model, processor, val, task="all", max_images=max_images, across_processes=True)
         return {k: v for k, v in result.metrics.items() if v is not None}
 
     return evaluate_fn
 
 
 def run(args: argparse.Namespace) -> TrainResult:
-    """Read the data, build or load the model, train, evaluate; return the result (used by :func:`main`)."""
+    """Read the data, build or load the model, train, evaluate; return the result (used by :func:`main`).
+
+    Under ``accelerate launch`` every process runs this function; only the main one writes files.
+    """
     from segtutor.data import TrainingDataset, collate_fn, open_dataset
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    state = PartialState(cpu=args.device == "cpu")
     source = _InMemory(open_dataset(args.data, "train", args.format), args.max_train_images)
     id2label = {c.id: c.name for c in source.categories}
     started = time.perf_counter()
-    model, processor = _model_and_processor(args, id2label)
+    with state.main_process_first():  # a Hub checkpoint is downloaded once, then read from the cache
+        model, processor = _model_and_processor(args, id2label)
     dataset = TrainingDataset(source, processor, augment=not args.no_augment, seed=args.seed)
-    pretraining = _pretrain_backbone(args, model, dataset, len(id2label))
+    pretraining = _pretrain_backbone(args, model, dataset, len(id2label), state.device)
     evaluate_fn = None
     if args.val_split:
         val = _InMemory(open_dataset(args.data, args.val_split, "panoptic"), args.eval_images)
@@ -129,26 +145,31 @@ def run(args: argparse.Namespace) -> TrainResult:
         evaluate_fn=evaluate_fn, on_log=_log_record, resume=args.resume, progress=not args.no_progress,
     )
     logger.info("trained %d steps in %.0f s", args.steps, time.perf_counter() - started)
-    if pretraining is not None:
-        _add_to_log(args.output_dir, pretraining, total_seconds=time.perf_counter() - started)
-    _write_command(args)
+    if PartialState().is_main_process:
+        if pretraining is not None:
+            _add_to_log(args.output_dir, pretraining, total_seconds=time.perf_counter() - started)
+        _write_command(args)
     return result
 
 
-def _pretrain_backbone(args: argparse.Namespace, model: Any, dataset: Any, num_labels: int) -> dict | None:
-    """Run the optional backbone pretraining; return what the training log keeps of it."""
+def _pretrain_backbone(
+    args: argparse.Namespace, model: Any, dataset: Any, num_labels: int, device: torch.device
+) -> dict | None:
+    """Run the optional backbone pretraining; return what the training log keeps of it.
+
+    It is not split between processes: each runs the same seeded pretraining on its own device (it is short),
+    and the distributed training that follows starts from the main process's weights.
+    """
     if args.pretrain_backbone_steps <= 0 or args.resume:
         return None
     from segtutor.data import collate_fn
-    from segtutor.runtime import choose_device
     from segtutor.training.backbone_pretraining import pretrain_backbone
 
     started = time.perf_counter()
-    device = torch.device(args.device) if args.device else choose_device()
     history = pretrain_backbone(
         model.to(device), dataset, collate_fn, num_labels=num_labels, steps=args.pretrain_backbone_steps,
         batch_size=args.batch_size, learning_rate=args.pretrain_backbone_lr, seed=args.seed, device=device,
-        progress=not args.no_progress,
+        progress=not args.no_progress and PartialState().is_main_process,
     )
     seconds = time.perf_counter() - started
     logger.info("pretrained the backbone for %d steps in %.0f s (pixel accuracy %.3f)",
@@ -207,7 +228,9 @@ def _write_command(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``segtutor-train``; returns the process exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # under accelerate launch, only the main process reports (the others would repeat every line)
+    level = logging.INFO if PartialState(cpu=args.device == "cpu").is_main_process else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s")
     result = run(args)
     last = result.evaluations[-1] if result.evaluations else {}
     shown = ("PQ", "PQ_th", "PQ_st", "mAP", "mIoU")
@@ -215,3 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("saved to %s in %.0f s%s", args.output_dir, result.seconds, f"; {summary}" if summary else "")
     return 0
 
+
+
+if __name__ == "__main__":  # python -m segtutor.training.cli, e.g. under accelerate launch
+    sys.exit(main())

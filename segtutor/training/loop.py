@@ -7,6 +7,7 @@ gradient clipping, periodic evaluation and checkpoints. Every detail lives in a 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -16,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from accelerate import Accelerator
+from accelerate.utils import gather_object, set_seed
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from segtutor.training.distributed import (
+    counts_summed_across_processes,
+    make_accelerator,
+    use_main_process_buffers,
+)
 from segtutor.training.state import LOG_FILE, load_training_state, save_checkpoint
 from segtutor.training.steps import (
     StepBatchSampler,
@@ -26,8 +34,6 @@ from segtutor.training.steps import (
     make_optimizer,
     make_scheduler,
     move_to_device,
-    resolve_precision,
-    seed_everything,
     training_step,
 )
 
@@ -44,9 +50,13 @@ class TrainConfig:
     Attributes
     ----------
     steps : int
-        Optimisation steps (batches), the training budget.
+        Optimisation steps, the training budget.
     batch_size : int
-        Images per step.
+        Images per forward pass in each process. One optimisation step sees the *global batch*,
+        ``batch_size × processes × grad_accum`` images (``batch_size`` alone in one process).
+    grad_accum : int
+        Forward / backward passes whose gradients add up before each optimisation step (gradient
+        accumulation: a larger global batch in the same memory).
     learning_rate : float
         Peak AdamW learning rate, reached after ``warmup_steps``.
     backbone_lr_factor : float
@@ -69,12 +79,14 @@ class TrainConfig:
         Seeds weights-independent randomness: batch order, augmentation, point sampling.
     device : str or None
         ``"cpu"``, ``"cuda"``, ``"mps"``; ``None`` picks the best available.
-    precision : {"auto", "bf16", "fp16", "fp32"}
-        Autocast dtype; ``"auto"`` is bf16 on CUDA and fp32 elsewhere.
+    precision : {"auto", "bf16", "fp16", "fp32", "no"}
+        Mixed precision (Accelerate's autocast); ``"auto"`` is bf16 on CUDA and fp32 elsewhere, ``"no"`` is
+        ``"fp32"``.
     """
 
     steps: int = 1000
     batch_size: int = 8
+    grad_accum: int = 1
     learning_rate: float = 3e-4
     backbone_lr_factor: float = 1.0
     weight_decay: float = 1e-4
@@ -87,6 +99,12 @@ class TrainConfig:
     seed: int = 0
     device: str | None = None
     precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "grad_accum"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainConfig.{name} must be a positive int, got {value!r}.")
 
 
 @dataclass
@@ -103,12 +121,18 @@ class TrainResult:
         Final checkpoint folder.
     seconds : float
         Wall time of this call.
+    num_processes : int
+        Processes that trained together (``accelerate launch --num_processes``; 1 alone).
+    global_batch_size : int
+        Images per optimisation step over all processes: ``batch_size × num_processes × grad_accum``.
     """
 
     history: list[dict[str, Any]] = field(default_factory=list)
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     output_dir: Path | None = None
     seconds: float = 0.0
+    num_processes: int = 1
+    global_batch_size: int = 0
 
 
 def train(
@@ -155,46 +179,58 @@ def train(
     TrainResult
     """
     start_time = time.perf_counter()
-    seed_everything(config.seed)
-    device = _device(config.device)
-    model.to(device).train()
-    autocast_dtype = resolve_precision(config.precision, device)
+    accelerator = make_accelerator(config.device, config.precision, config.grad_accum)
+    set_seed(config.seed, device_specific=True)  # seed + process index: each process its own random stream
     optimizer = make_optimizer(model, config.learning_rate, config.weight_decay, config.backbone_lr_factor)
     scheduler = make_scheduler(optimizer, config.warmup_steps, config.steps, config.final_lr_ratio)
-    result = TrainResult(output_dir=Path(output_dir) if output_dir else None)
+    result = TrainResult(output_dir=Path(output_dir) if output_dir else None,
+                         num_processes=accelerator.num_processes,
+                         global_batch_size=config.batch_size * accelerator.num_processes * config.grad_accum)
 
     step = 0
     if resume:
-        step = _resume(result, model, optimizer, scheduler)
-    batches = iterate_batches(dataset, collate_fn, StepBatchSampler(len(dataset), config.batch_size,
-                                                                    config.steps, step, config.seed))
+        step = _resume(result, model, optimizer, scheduler, accelerator.process_index)
+    model, optimizer = accelerator.prepare(model.train(), optimizer)
+    batches = iterate_batches(
+        dataset, collate_fn,
+        StepBatchSampler(len(dataset), result.global_batch_size, config.steps, step, config.seed),
+        micro_batch=config.batch_size, process_index=accelerator.process_index,
+        num_processes=accelerator.num_processes,
+    )
 
     running_loss, n_losses = 0.0, 0
-    bar = tqdm(total=config.steps, initial=step, disable=not progress, desc="training", unit="step")
-    for batch in batches:
-        loss = training_step(
-            model, move_to_device(batch, device), optimizer, scheduler,
-            max_grad_norm=config.max_grad_norm, autocast_dtype=autocast_dtype,
-        )
-        step += 1
-        running_loss, n_losses = running_loss + loss, n_losses + 1
-        bar.update(1)
-        if step % config.log_every == 0 or step == config.steps:
-            record = {"step": step, "loss": running_loss / n_losses, "lr": max(scheduler.get_last_lr())}
-            _record(result.history, record, start_time, on_log)
-            bar.set_postfix(loss=f"{record['loss']:.3f}")
-            running_loss, n_losses = 0.0, 0
-        if evaluate_fn is not None and _due(step, config.eval_every, config.steps):
-            _record(result.evaluations, {"step": step, **_evaluate(model, evaluate_fn)}, start_time, on_log)
-        if result.output_dir is not None and _due(step, config.save_every, config.steps):
-            folder = result.output_dir if step == config.steps else result.output_dir / f"checkpoint-{step}"
-            log = training_log(config, result)
-            save_checkpoint(folder, model, processor, log,
-                            optimizer=optimizer, scheduler=scheduler, step=step)
+    bar = tqdm(total=config.steps, initial=step, desc="training", unit="step",
+               disable=not (progress and accelerator.is_main_process))
+    with _loss_normalisation(accelerator):
+        for batch in batches:
+            loss = training_step(model, move_to_device(batch, accelerator.device), optimizer, accelerator,
+                                 max_grad_norm=config.max_grad_norm)
+            running_loss, n_losses = running_loss + loss, n_losses + 1
+            if not accelerator.sync_gradients:
+                continue  # more micro-batches to accumulate before this optimizer step
+            scheduler.step()
+            step += 1
+            bar.update(1)
+            if step % config.log_every == 0 or step == config.steps:
+                mean_loss = _mean_over_processes(accelerator, running_loss / n_losses)
+                record = {"step": step, "loss": mean_loss, "lr": max(scheduler.get_last_lr())}
+                _record(result.history, record, start_time, on_log)
+                bar.set_postfix(loss=f"{record['loss']:.3f}")
+                running_loss, n_losses = 0.0, 0
+            if evaluate_fn is not None and _due(step, config.eval_every, config.steps):
+                if accelerator.num_processes > 1:
+                    use_main_process_buffers(model)
+                metrics = _evaluate(accelerator.unwrap_model(model), evaluate_fn)
+                _record(result.evaluations, {"step": step, **metrics}, start_time, on_log)
+            if result.output_dir is not None and _due(step, config.save_every, config.steps):
+                last = step == config.steps
+                folder = result.output_dir if last else result.output_dir / f"checkpoint-{step}"
+                _save(accelerator, folder, model, processor, training_log(config, result),
+                      optimizer=optimizer, scheduler=scheduler, step=step)
     bar.close()
     result.seconds = time.perf_counter() - start_time
     if result.output_dir is not None:  # rewrite the log with the final wall time
-        save_checkpoint(result.output_dir, model, processor, training_log(config, result))
+        _save(accelerator, result.output_dir, model, processor, training_log(config, result))
     return result
 
 
@@ -202,18 +238,12 @@ def training_log(config: TrainConfig, result: TrainResult) -> dict[str, Any]:
     """The JSON document saved as ``training_log.json``: settings, history and evaluations."""
     return {
         "config": dataclasses.asdict(config),
+        "num_processes": result.num_processes,
+        "global_batch_size": result.global_batch_size,
         "history": result.history,
         "evaluations": result.evaluations,
         "seconds": round(result.seconds, 1),
     }
-
-
-def _device(name: str | None) -> torch.device:
-    if name is not None:
-        return torch.device(name)
-    from segtutor.runtime import choose_device
-
-    return choose_device()
 
 
 def _due(step: int, every: int, last: int) -> bool:
@@ -239,11 +269,37 @@ def _evaluate(model: torch.nn.Module, evaluate_fn: EvaluateFn) -> dict[str, floa
     return {str(k): float(v) for k, v in metrics.items()}
 
 
-def _resume(result: TrainResult, model, optimizer, scheduler) -> int:
+def _loss_normalisation(accelerator: Accelerator) -> contextlib.AbstractContextManager:
+    """Correct transformers' target counts in several processes (see ``segtutor.training.distributed``)."""
+    if accelerator.num_processes > 1:
+        return counts_summed_across_processes()
+    return contextlib.nullcontext()
+
+
+def _mean_over_processes(accelerator: Accelerator, value: float) -> float:
+    """The mean of ``value`` over all processes (the loss of the global batch); ``value`` alone."""
+    if accelerator.num_processes == 1:
+        return value
+    tensor = torch.tensor(value, dtype=torch.float64, device=accelerator.device)
+    return float(accelerator.reduce(tensor, reduction="mean"))
+
+
+def _save(accelerator: Accelerator, folder: Path, model: torch.nn.Module, processor: Any,
+          log: dict[str, Any], **training_state: Any) -> None:
+    """Write a checkpoint from the main process only; the others wait until it is complete."""
+    # every process's random state, so that a resumed run continues each process's own stream
+    rng_states = gather_object([torch.get_rng_state()]) if training_state else None
+    if accelerator.is_main_process:
+        save_checkpoint(folder, accelerator.unwrap_model(model), processor, log, rng_states=rng_states,
+                        **training_state)
+    accelerator.wait_for_everyone()
+
+
+def _resume(result: TrainResult, model, optimizer, scheduler, process_index: int) -> int:
     if result.output_dir is None:
         raise ValueError("resume=True needs output_dir: the folder whose training state to continue from.")
     folder = _latest_state(result.output_dir)
-    step = load_training_state(folder, optimizer, scheduler)
+    step = load_training_state(folder, optimizer, scheduler, process_index=process_index)
     # from_pretrained, not a raw safetensors load: transformers may rename keys when it saves.
     saved = type(model).from_pretrained(folder, use_safetensors=True, local_files_only=True)
     model.load_state_dict(saved.state_dict())

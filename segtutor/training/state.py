@@ -6,9 +6,11 @@ A checkpoint folder holds:
 * ``preprocessor_config.json``: the image processor;
 * ``training_log.json``: the run's settings and its history (loss, learning rate, evaluation metrics);
 * ``training_state.safetensors`` + ``training_state.json``: what resuming needs. Every tensor (AdamW's
-  moments, the RNG state) goes to safetensors, every scalar (step, learning rates, scheduler counters) to
-  JSON. We chose this over ``torch.save`` + ``torch.load(weights_only=True)``, which is also safe, because
-  it keeps one weight format in the project and both files can be inspected with any tool.
+  moments, the CPU random state of each process: ``rng.torch`` for the main one, ``rng.torch.<i>`` for
+  process ``i`` of a multi-process run) goes to safetensors, every scalar (step, learning rates,
+  scheduler counters) to JSON. We chose this over ``torch.save`` + ``torch.load(weights_only=True)``,
+  which is also safe, because it keeps one weight format in the project and both files can be inspected
+  with any tool.
 """
 
 from __future__ import annotations
@@ -39,11 +41,17 @@ def save_training_state(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     step: int,
+    *,
+    rng_states: list[torch.Tensor] | None = None,
 ) -> None:
-    """Write the optimizer, scheduler, step and RNG state to ``folder`` (safetensors + JSON)."""
+    """Write the optimizer, scheduler, step and RNG state to ``folder`` (safetensors + JSON).
+
+    ``rng_states`` are the CPU random states of all processes, main process first (default: this process's).
+    """
     folder = Path(folder)
     opt = optimizer.state_dict()
-    tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
+    states = rng_states if rng_states else [torch.get_rng_state()]
+    tensors: dict[str, torch.Tensor] = {_rng_key(i): state for i, state in enumerate(states)}
     scalars: dict[str, dict[str, Any]] = {}
     for index, per_param in opt["state"].items():
         for name, value in per_param.items():
@@ -67,8 +75,13 @@ def load_training_state(
     folder: str | Path,
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
+    *,
+    process_index: int = 0,
 ) -> int:
     """Restore what :func:`save_training_state` wrote into ``optimizer`` and ``scheduler``; return the step.
+
+    The random state restored is process ``process_index``'s; a process the saved run did not have (resuming
+    with more processes) keeps its seeded state.
 
     Raises
     ------
@@ -101,8 +114,13 @@ def load_training_state(
         state.setdefault(int(index), {}).update(values)
     optimizer.load_state_dict({"state": state, "param_groups": groups})
     scheduler.load_state_dict({**meta["scheduler"], "lr_lambdas": [None] * len(optimizer.param_groups)})
-    torch.set_rng_state(tensors["rng.torch"])
+    if _rng_key(process_index) in tensors:
+        torch.set_rng_state(tensors[_rng_key(process_index)])
     return int(meta["step"])
+
+
+def _rng_key(process_index: int) -> str:
+    return "rng.torch" if process_index == 0 else f"rng.torch.{process_index}"
 
 
 def save_checkpoint(
@@ -114,8 +132,12 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     step: int | None = None,
+    rng_states: list[torch.Tensor] | None = None,
 ) -> Path:
     """Write a loadable (and, with optimizer and scheduler, resumable) checkpoint to ``folder``.
+
+    In a multi-process run only the main process calls it, with the unwrapped model and the random states
+    of all processes (``rng_states``, see :func:`save_training_state`).
 
     Returns
     -------
@@ -129,5 +151,5 @@ def save_checkpoint(
         processor.save_pretrained(folder)
     write_json(folder / LOG_FILE, log)
     if optimizer is not None and scheduler is not None and step is not None:
-        save_training_state(folder, optimizer, scheduler, step)
+        save_training_state(folder, optimizer, scheduler, step, rng_states=rng_states)
     return folder

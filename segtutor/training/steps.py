@@ -6,7 +6,6 @@ name that says what it does.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 from collections.abc import Callable, Iterator, Mapping
@@ -14,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from accelerate import Accelerator
 from torch.utils.data import Sampler
 
 __all__ = [
     "StepBatchSampler",
-    "autocast_context",
     "iterate_batches",
     "make_optimizer",
     "make_scheduler",
@@ -48,7 +47,7 @@ class StepBatchSampler(Sampler[list[int]]):
     dataset_size : int
         Number of samples (at least ``batch_size``).
     batch_size : int
-        Samples per batch.
+        Samples per step: the global batch of all processes and micro-batches together.
     total_steps, start_step : int
         Range of optimisation steps to serve.
     seed : int
@@ -60,8 +59,8 @@ class StepBatchSampler(Sampler[list[int]]):
     ) -> None:
         if dataset_size < batch_size:
             raise ValueError(
-                f"The training set has {dataset_size} samples, fewer than batch_size={batch_size}. "
-                "Lower batch_size or add samples."
+                f"The training set has {dataset_size} samples, fewer than the {batch_size} images of one "
+                "step (batch_size × processes × grad_accum). Lower batch_size or grad_accum, or add samples."
             )
         self.dataset_size = dataset_size
         self.batch_size = batch_size
@@ -85,18 +84,35 @@ class StepBatchSampler(Sampler[list[int]]):
 
 
 def iterate_batches(
-    dataset: Any, collate_fn: Callable[[list[Any]], Any], sampler: StepBatchSampler
+    dataset: Any,
+    collate_fn: Callable[[list[Any]], Any],
+    sampler: StepBatchSampler,
+    *,
+    micro_batch: int | None = None,
+    process_index: int = 0,
+    num_processes: int = 1,
 ) -> Iterator[Any]:
-    """Yield the collated batch of every step of ``sampler``, in order.
+    """Yield this process's collated micro-batches of every step of ``sampler``, in order.
 
-    Before each batch, a dataset with ``set_epoch`` (e.g. ``segtutor.data.TrainingDataset``) is told the
+    Each global batch of ``sampler`` is split with :func:`~segtutor.training.distributed.process_share`
+    into micro-batches of ``micro_batch`` samples (default: the whole batch, one process): this process
+    gets ``sampler.batch_size // (micro_batch * num_processes)`` of them per step.
+    Before each step, a dataset with ``set_epoch`` (e.g. ``segtutor.data.TrainingDataset``) is told the
     current epoch so that its random augmentation changes from epoch to epoch, and stays reproducible.
     Samples are loaded in the main process: on a CPU the model, not the data, is the bottleneck.
     """
+    from segtutor.training.distributed import process_share
+
+    micro_batch = micro_batch or sampler.batch_size
+    micro_steps = sampler.batch_size // (micro_batch * num_processes)
     for step in range(sampler.start_step, sampler.total_steps):
         if hasattr(dataset, "set_epoch"):
             dataset.set_epoch(step // sampler.steps_per_epoch)
-        yield collate_fn([dataset[i] for i in sampler.batch_indices(step)])
+        indices = sampler.batch_indices(step)
+        for micro_step in range(micro_steps):
+            share = process_share(indices, micro_batch=micro_batch, micro_step=micro_step,
+                                  process_index=process_index, num_processes=num_processes)
+            yield collate_fn([dataset[i] for i in share])
 
 
 def move_to_device(batch: Any, device: torch.device) -> Any:
@@ -149,60 +165,49 @@ def make_scheduler(
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
-    """Return the autocast dtype for ``precision`` on ``device``, or ``None`` for full fp32.
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """Return Accelerate's ``mixed_precision`` (``"bf16"``, ``"fp16"`` or ``"no"``) for ``precision``.
 
-    ``"auto"`` means bf16 on a CUDA GPU that supports it and fp32 elsewhere (CPU autocast is slower than
+    ``"auto"`` means bf16 on a CUDA GPU that supports it and full fp32 elsewhere (CPU autocast is slower than
     fp32 for these small models, and MPS autocast is not reliable for every op yet). ``"bf16"`` / ``"fp16"``
-    force a dtype, ``"fp32"`` turns autocast off.
+    force a dtype (fp16 with loss scaling), ``"fp32"`` (or Accelerate's ``"no"``) turns autocast off.
     """
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if precision == "fp16":
-        return torch.float16
+    if precision in ("fp32", "no"):
+        return "no"
+    if precision in ("bf16", "fp16"):
+        return precision
     if precision == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return None
-    raise ValueError(f"precision must be 'auto', 'bf16', 'fp16' or 'fp32', got {precision!r}.")
-
-
-def autocast_context(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
-    """``torch.autocast`` for ``dtype`` on ``device``, or a no-op context when ``dtype`` is ``None``."""
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
+        return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "no"
+    raise ValueError(f"precision must be 'auto', 'bf16', 'fp16', 'fp32' or 'no', got {precision!r}.")
 
 
 def training_step(
     model: torch.nn.Module,
     batch: Mapping[str, Any],
     optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    accelerator: Accelerator,
     *,
     max_grad_norm: float | None,
-    autocast_dtype: torch.dtype | None = None,
 ) -> float:
-    """Forward, backward, clip, update: one optimisation step. Returns the loss as a float.
+    """Forward and backward on one micro-batch; clip and update when it completes an optimizer step.
 
     ``batch`` holds the model's keyword arguments including the labels (``mask_labels`` and
     ``class_labels`` for MaskFormer / Mask2Former, ``labels`` for DETR), so the model computes its own loss.
+    Inside ``accelerator.accumulate`` the gradients of ``grad_accum`` micro-batches add up (``backward``
+    divides each loss by ``grad_accum``) and are averaged across processes; ``optimizer.step`` and
+    ``zero_grad`` act only on the last micro-batch of a step (``accelerator.sync_gradients``).
+    Returns the micro-batch's loss as a float.
     """
-    device = next(model.parameters()).device
-    with autocast_context(device, autocast_dtype):
-        outputs = model(**batch)
-    loss = outputs.loss
-    if not torch.isfinite(loss):
-        raise FloatingPointError(
-            f"The loss is {loss.item()}: training diverged. "
-            "Lower the learning rate or enable gradient clipping (max_grad_norm)."
-        )
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if max_grad_norm:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    scheduler.step()
+    with accelerator.accumulate(model):
+        loss = model(**batch).loss
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"The loss is {loss.item()}: training diverged. "
+                "Lower the learning rate or enable gradient clipping (max_grad_norm)."
+            )
+        accelerator.backward(loss)
+        if max_grad_norm and accelerator.sync_gradients:
+            accelerator.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
     return float(loss.detach())
