@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "data_dir": "segtutor.paths",
     "example_images": "segtutor.examples",
     "check": "segtutor.exercises",
+    "as_int_list": "segtutor.notebook_parameters",
     # categories and data
     "Category": "segtutor.categories",
     "DatasetFormatError": "segtutor.data",
@@ -50,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "EvaluationResult": "segtutor.metrics",
     # drawing and widgets
     "overlay": "segtutor.viz",
+    "as_rgb_image": "segtutor.viz",
     "draw_semantic": "segtutor.viz",
     "draw_instances": "segtutor.viz",
     "draw_panoptic": "segtutor.viz",

@@ -1,4 +1,5 @@
-"""DETR vs MaskFormer vs Mask2Former: parameters per component, CPU latency, paper numbers, convergence.
+"""DETR vs MaskFormer vs Mask2Former: parameters per component, CPU latency, paper numbers, convergence,
+and why a DETR finds no segment (:func:`diagnose_detr`).
 
 Everything returns small :class:`~segtutor.metrics.Table` objects (rows of dicts with ``to_markdown()``).
 The slow real-size tables are computed once by ``python -m segtutor.comparison.build_data`` and read back
@@ -15,6 +16,7 @@ from segtutor.comparison.convergence import (
     toy_quality,
     write_convergence,
 )
+from segtutor.comparison.detr_diagnosis import DetrDiagnosis, diagnose_detr
 from segtutor.comparison.latency import measure_latency
 from segtutor.comparison.papers import PAPER_RESULTS, PAPERS, paper_results
 from segtutor.comparison.parameters import (
@@ -33,12 +35,14 @@ __all__ = [
     "PAPERS",
     "PAPER_RESULTS",
     "REAL_SIZE_NAMES",
+    "DetrDiagnosis",
     "Timing",
     "build_convergence",
     "build_model",
     "card_quality",
     "checkpoint_dirs",
     "component_parameters",
+    "diagnose_detr",
     "load_architectures",
     "load_convergence",
     "measure_latency",

@@ -13,6 +13,7 @@ from segtutor.models.class_head import reuse_class_rows
 from segtutor.models.finetune import choose_trainable_parts, load_for_finetuning, set_class_loss_weight
 from segtutor.models.labels import COCO_THING_NAMES, model_categories
 from segtutor.models.loading import HubUnavailableError, LoadedModel, load_model, load_pretrained
+from segtutor.models.query_split import QuerySplit, split_stuff_query
 from segtutor.models.registry import (
     ARCHITECTURES,
     CHECKPOINTS,
@@ -32,6 +33,7 @@ __all__ = [
     "CheckpointEntry",
     "HubUnavailableError",
     "LoadedModel",
+    "QuerySplit",
     "build_tiny_model",
     "bundled_checkpoint",
     "checkpoints_dir",
@@ -44,5 +46,6 @@ __all__ = [
     "model_categories",
     "reuse_class_rows",
     "set_class_loss_weight",
+    "split_stuff_query",
     "tiny_config",
 ]

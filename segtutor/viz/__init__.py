@@ -6,7 +6,8 @@
   :mod:`~segtutor.viz.segments`);
 * :func:`overlay`: the blended RGB array (pure NumPy, vectorised);
 * matplotlib figures: :func:`draw_semantic`, :func:`draw_instances`, :func:`draw_panoptic`,
-  :func:`draw_segmentation_types`, :func:`draw_comparison`, :func:`draw_query_grid`;
+  :func:`draw_segmentation_types`, :func:`draw_comparison`, :func:`draw_query_grid`,
+  :func:`draw_detr_masks`;
 * :class:`LiveCurves`: training curves that update live in a notebook.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from segtutor.viz.colors import instance_color, text_color
 from segtutor.viz.compare import draw_comparison, draw_segmentation_types
 from segtutor.viz.curves import LiveCurves, in_notebook
+from segtutor.viz.detr_masks import draw_detr_masks
 from segtutor.viz.draw import (
     draw_instances,
     draw_panoptic,
@@ -40,6 +42,7 @@ __all__ = [
     "as_rgb_image",
     "as_segment_map",
     "draw_comparison",
+    "draw_detr_masks",
     "draw_instances",
     "draw_panoptic",
     "draw_query_grid",

@@ -5,7 +5,9 @@ The rules the drawings follow, so a learner can read any segtutor figure the sam
 * a category always has the same colour (its dataset colour, else :func:`segtutor.categories.fallback_color`);
 * the k-th instance of a class gets the k-th *shade* of the class colour: the same hue, a different lightness,
   so two circles look different from each other and both still look like "circle";
-* things are drawn filled **and outlined**, stuff is drawn **flat** (filled, no outline).
+* things are drawn filled **and outlined**, stuff is drawn **flat** (filled, no outline);
+* a stuff class split into several segments (panoptic results without label fusion) is shaded like
+  instances, so the segments can be told apart; one segment keeps the class colour.
 """
 
 from __future__ import annotations

@@ -12,11 +12,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from segtutor.data.targets import Sample
-from segtutor.viz.draw import draw_rendering, legend_handles
+from segtutor.viz.draw import draw_rendering, has_void, legend_handles
 from segtutor.viz.figures import notebook_figure
 from segtutor.viz.inputs import as_categories, as_rgb_image
 from segtutor.viz.overlay import render
 from segtutor.viz.segments import KINDS
+from segtutor.viz.void import void_handle
 
 __all__ = ["draw_comparison", "draw_segmentation_types"]
 
@@ -30,13 +31,15 @@ def _new_figure(n_panels: int, figure: Figure | None) -> tuple[Figure, list[Axes
     return figure, list(axes)
 
 
-def _shared_legend(figure: Figure, renderings: list[Any], kind: str) -> None:
+def _shared_legend(figure: Figure, renderings: list[Any], kind: str, show_void: bool) -> None:
     present: dict[int, Any] = {}
     for rendering in renderings:
         for category in rendering.present_categories():
             present.setdefault(category.id, category)
-    if present:
+    void = show_void and any(has_void(r) for r in renderings)
+    if present or void:
         handles = legend_handles([present[i] for i in sorted(present)], kind)
+        handles += [void_handle()] if void else []
         figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8,
                       frameon=False, handlelength=1.2)
 
@@ -51,6 +54,7 @@ def draw_segmentation_types(
     title: str = "One image, three segmentation tasks",
     figure: Figure | None = None,
     alpha: float = 0.6,
+    show_void: bool = True,
 ) -> Figure:
     """Show an image and its semantic, instance and panoptic segmentations side by side.
 
@@ -73,6 +77,8 @@ def draw_segmentation_types(
         Draw into this (empty) figure; default: a new pyplot figure.
     alpha : float
         Fill opacity.
+    show_void : bool
+        Show pixels no segment covers as striped grey, in the legend as "no segment (void)".
 
     Returns
     -------
@@ -96,8 +102,8 @@ def draw_segmentation_types(
     renderings = []
     for ax, kind in zip(axes[1:], KINDS, strict=True):
         renderings.append(render(rgb, given[kind], cats, kind=kind, alpha=alpha))
-        draw_rendering(ax, renderings[-1], legend=False, title=kind.capitalize())
-    _shared_legend(figure, renderings, "panoptic")
+        draw_rendering(ax, renderings[-1], legend=False, title=kind.capitalize(), show_void=show_void)
+    _shared_legend(figure, renderings, "panoptic", show_void)
     figure.suptitle(title, fontsize=11)
     return figure
 
@@ -112,6 +118,7 @@ def draw_comparison(
     title: str | None = None,
     figure: Figure | None = None,
     alpha: float = 0.6,
+    show_void: bool = True,
 ) -> Figure:
     """Show ground truth and prediction side by side, the same class in the same colour.
 
@@ -131,6 +138,8 @@ def draw_comparison(
         Draw into this (empty) figure; default: a new pyplot figure.
     alpha : float
         Fill opacity.
+    show_void : bool
+        Show pixels no segment covers as striped grey, in the legend as "no segment (void)".
 
     Returns
     -------
@@ -150,7 +159,7 @@ def draw_comparison(
     panels = (("Ground truth", ground_truth), ("Prediction", prediction))
     for ax, (name, result) in zip(axes, panels, strict=True):
         renderings.append(render(rgb, result, cats, kind=kind, alpha=alpha))
-        draw_rendering(ax, renderings[-1], legend=False, title=name)
-    _shared_legend(figure, renderings, kind)
+        draw_rendering(ax, renderings[-1], legend=False, title=name, show_void=show_void)
+    _shared_legend(figure, renderings, kind, show_void)
     figure.suptitle(title or f"{kind.capitalize()} segmentation: ground truth vs prediction", fontsize=11)
     return figure

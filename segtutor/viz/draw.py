@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from scipy import ndimage
 
 from segtutor.categories import Category
 from segtutor.data.targets import Sample
-from segtutor.viz.colors import text_color
 from segtutor.viz.figures import notebook_figure
+from segtutor.viz.labels import add_segment_labels
 from segtutor.viz.overlay import Rendering, render
+from segtutor.viz.void import mark_void, void_handle
 
 __all__ = [
     "draw_instances",
@@ -27,12 +26,12 @@ __all__ = [
     "draw_rendering",
     "draw_segmentation",
     "draw_semantic",
+    "has_void",
     "legend_handles",
 ]
 
 _TITLES = {"semantic": "Semantic segmentation", "instance": "Instance segmentation",
            "panoptic": "Panoptic segmentation"}
-_LABEL_GRID = 160  # label positions are searched on a map at most this many pixels wide / high
 
 
 def _hex(color: Iterable[int]) -> str:
@@ -69,47 +68,6 @@ def legend_handles(categories: Iterable[Category], kind: str) -> list[Patch]:
     return handles
 
 
-def _label_points(rendering: Rendering, min_area: float = 0.0) -> dict[int, tuple[float, float]]:
-    """Return ``{segment number: (x, y)}``: a point deep inside each segment of at least ``min_area`` pixels.
-
-    The point is the pixel farthest from the segment's border (on a map downsampled to at most
-    ~160 pixels a side, so it stays fast); segments lost by downsampling fall back to their pixel nearest
-    their centroid.
-    """
-    index = rendering.index
-    step = max(1, int(np.ceil(max(index.shape) / _LABEL_GRID)))
-    small = index[step // 2 :: step, step // 2 :: step]
-    boxes = ndimage.find_objects(small)
-    points: dict[int, tuple[float, float]] = {}
-    for k in np.flatnonzero(rendering.areas >= max(min_area, 1)) + 1:
-        box = boxes[k - 1] if k - 1 < len(boxes) else None
-        if box is not None:
-            mask = np.pad(small[box] == k, 1)
-            distance = ndimage.distance_transform_edt(mask)
-            y, x = np.unravel_index(int(np.argmax(distance)), mask.shape)
-            y0, x0 = box[0].start + y - 1, box[1].start + x - 1  # -1: the padding
-            points[int(k)] = (x0 * step + step // 2, y0 * step + step // 2)
-        else:
-            ys, xs = np.nonzero(index == k)
-            nearest = int(np.argmin((ys - ys.mean()) ** 2 + (xs - xs.mean()) ** 2))
-            points[int(k)] = (float(xs[nearest]), float(ys[nearest]))
-    return points
-
-
-def _annotate(ax: Axes, rendering: Rendering, *, show_scores: bool, min_label_area: float) -> None:
-    h, w = rendering.index.shape
-    for k, (x, y) in _label_points(rendering, min_label_area * h * w).items():
-        segment = rendering.segments[k - 1]
-        text = rendering.categories[segment.label_id].name
-        if show_scores and segment.score is not None:
-            text += f" {segment.score:.2f}"
-        color = rendering.colors[k - 1]
-        ax.text(
-            x, y, text, ha="center", va="center", fontsize=7, color=text_color(color),
-            bbox={"boxstyle": "round,pad=0.2", "facecolor": _hex(color), "edgecolor": "none", "alpha": 0.85},
-        )
-
-
 def draw_segmentation(
     image: Any,
     segmentation: Any = None,
@@ -124,6 +82,7 @@ def draw_segmentation(
     show_scores: bool = True,
     min_label_area: float = 0.001,
     ignore_index: int | None = 255,
+    show_void: bool = True,
 ) -> Axes:
     """Draw a semantic, instance or panoptic segmentation over its image, with a legend and labels.
 
@@ -154,6 +113,9 @@ def draw_segmentation(
         Segments smaller than this fraction of the image get no text label (they keep their colour).
     ignore_index : int or None
         Unlabelled class id in semantic maps.
+    show_void : bool
+        Show pixels that no segment covers as striped grey, listed in the legend as "no segment (void)"
+        (see :func:`~segtutor.viz.void.mark_void`); ``False`` leaves the photo there.
 
     Returns
     -------
@@ -166,7 +128,7 @@ def draw_segmentation(
     rendering = render(image, segmentation, categories, kind=kind, alpha=alpha, ignore_index=ignore_index)
     return draw_rendering(
         _new_axes(ax, (5.0, 3.6)), rendering, title=title, legend=legend, labels=labels,
-        show_scores=show_scores, min_label_area=min_label_area,
+        show_scores=show_scores, min_label_area=min_label_area, show_void=show_void,
     )
 
 
@@ -179,23 +141,34 @@ def draw_rendering(
     labels: bool | None = None,
     show_scores: bool = True,
     min_label_area: float = 0.001,
+    show_void: bool = True,
 ) -> Axes:
     """Show a :class:`~segtutor.viz.overlay.Rendering` on ``ax`` with title, labels and legend.
 
     The drawing half of :func:`draw_segmentation` (same options), for figures that reuse a rendering.
+    Labels are placed when the figure is drawn, inside their segment and never on top of each other
+    (see :mod:`segtutor.viz.labels`).
     """
-    ax.imshow(rendering.rgb, interpolation="antialiased")
+    void = has_void(rendering) and show_void
+    ax.imshow(mark_void(rendering.rgb, rendering.index == 0) if void else rendering.rgb,
+              interpolation="antialiased")
     ax.set_axis_off()
     present = rendering.present_categories()
     ax.set_title((title or _TITLES[rendering.kind]) + ("" if present else " (no segments)"), fontsize=10)
     if labels if labels is not None else rendering.kind != "semantic":
-        _annotate(ax, rendering, show_scores=show_scores, min_label_area=min_label_area)
-    if legend and present:
+        add_segment_labels(ax, rendering, show_scores=show_scores, min_label_area=min_label_area)
+    if legend and (present or void):
+        handles = legend_handles(present, rendering.kind) + ([void_handle()] if void else [])
         ax.legend(
-            handles=legend_handles(present, rendering.kind), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
             fontsize=8, frameon=False, borderaxespad=0.0, handlelength=1.2,
         )
     return ax
+
+
+def has_void(rendering: Rendering) -> bool:
+    """``True`` when some pixel of ``rendering`` is covered by no segment."""
+    return bool(rendering.index.size) and not rendering.index.all()
 
 
 def draw_semantic(image: Any, segmentation: Any = None, categories: Any = None, **kwargs: Any) -> Axes:

@@ -19,6 +19,9 @@ from segtutor.data.targets import Sample
 
 __all__ = ["as_categories", "as_rgb_image", "to_numpy"]
 
+#: PIL modes whose pixels are numbers wider than 8 bits (16-bit PNGs open as "I;16" or "I").
+_PIL_NUMBER_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
 
 def to_numpy(x: Any) -> np.ndarray:
     """Return ``x`` as a NumPy array without copying when possible (torch tensors are detached, moved to CPU).
@@ -59,9 +62,11 @@ def as_rgb_image(
     Parameters
     ----------
     image : PIL.Image, ndarray, torch.Tensor or Sample
-        * PIL image in any mode (converted to RGB);
-        * array ``(H, W)``, ``(H, W, 3)``, ``(H, W, 4)`` or ``(3, H, W)``: ``uint8`` in 0..255, or float in
-          0..1 (values up to 255 are read as 0..255);
+        * PIL image in any mode: grey (``L``), palette (``P``), ``RGBA``, ``LA``, ``CMYK`` ... are converted
+          to RGB (transparency is dropped); 16-bit grey (``I;16``) is scaled to 8 bits;
+        * array ``(H, W)`` or ``(H, W, 1)`` (grey, repeated to three channels), ``(H, W, 2)`` (grey + alpha),
+          ``(H, W, 3)``, ``(H, W, 4)`` (RGBA: alpha dropped) or ``(C, H, W)``: ``uint8`` or other integers
+          in 0..255, ``uint16`` (divided by 256), or float in 0..1 (values up to 255 are read as 0..255);
         * torch tensor ``(3, H, W)`` or ``(1, 3, H, W)``, e.g. ``inputs["pixel_values"]``;
         * a :class:`~segtutor.data.targets.Sample` (its image).
     image_mean, image_std : sequence of 3 float, optional
@@ -82,30 +87,40 @@ def as_rgb_image(
     Raises
     ------
     ValueError
-        For an unsupported shape, or float values that look normalised while no mean / std was given.
+        For an unsupported shape, integers outside 0..255 (other than ``uint16``), or float values that
+        look normalised while no mean / std was given; the message says how to convert the image.
+
+    Examples
+    --------
+    Call it before an image processor, which cannot read grey or RGBA arrays::
+
+        inputs = processor(images=as_rgb_image(image), return_tensors="pt")
     """
     if isinstance(image, Sample):
         return image.image.copy() if copy else image.image
     if isinstance(image, PIL.Image.Image):
-        return np.array(image.convert("RGB"))
+        if image.mode in _PIL_NUMBER_MODES:  # 16-bit / 32-bit / float pixels: PIL's convert would clip them
+            return as_rgb_image(np.array(image), copy=False)
+        return np.array(image.convert("RGB"))  # L, LA, P, RGBA, CMYK, ... (transparency is dropped)
     scale = 1 / 255
     if processor is not None:
         image_mean, image_std, scale = _processor_stats(processor)
     arr = to_numpy(image)
     if arr.ndim == 4 and arr.shape[0] == 1:
         arr = arr[0]
-    if arr.ndim == 3 and arr.shape[0] in (1, 3) and arr.shape[-1] not in (3, 4):
+    if arr.ndim == 3 and arr.shape[0] in (1, 2, 3, 4) and arr.shape[-1] not in (1, 2, 3, 4):
         arr = np.moveaxis(arr, 0, -1)  # CHW -> HWC
-    if arr.ndim == 3 and arr.shape[-1] == 1:
+    if arr.ndim == 3 and arr.shape[-1] in (1, 2):  # grey, or grey + alpha (LA): drop the alpha
         arr = arr[..., 0]
     if arr.ndim == 2:
         arr = np.stack([arr] * 3, axis=-1)
     if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
         raise ValueError(
-            f"image: expected (H, W, 3) HWC or (3, H, W) CHW (optionally a batch of one), got shape "
-            f"{arr.shape}. Pass a single RGB image, e.g. pixel_values[0]."
+            f"image: expected (H, W, 3) RGB, (H, W, 4) RGBA, (H, W) or (H, W, 1) grey, or (3, H, W) CHW "
+            f"(optionally a batch of one), got shape {arr.shape}. Pass a single image, e.g. "
+            "pixel_values[0], or a PIL image converted with image.convert('RGB')."
         )
-    arr = arr[..., :3]
+    arr = arr[..., :3]  # RGBA: the alpha channel is dropped, as PIL's convert("RGB") does
     if image_mean is not None or image_std is not None:
         if image_mean is None or image_std is None:
             raise ValueError("image: pass both image_mean and image_std (or processor=), not only one.")
@@ -117,11 +132,26 @@ def as_rgb_image(
         arr = arr.copy() if copy else arr
     elif arr.dtype == np.bool_:
         arr = arr.astype(np.uint8) * 255
+    elif np.issubdtype(arr.dtype, np.integer):
+        arr = _int_to_uint8(arr)
     else:
         arr = _float_to_uint8(arr)
     if pixel_mask is not None:
         arr = _crop_to_mask(arr, pixel_mask)
     return arr
+
+
+def _int_to_uint8(arr: np.ndarray) -> np.ndarray:
+    """Integer pixels: 0..255 as they are, ``uint16`` (16-bit PNGs) scaled down by 256, else refused."""
+    if arr.dtype == np.uint16:
+        return (arr >> 8).astype(np.uint8)
+    lo, hi = (int(arr.min()), int(arr.max())) if arr.size else (0, 0)
+    if lo < 0 or hi > 255:
+        raise ValueError(
+            f"image: integer pixel values in [{lo}, {hi}] ({arr.dtype}) are not 8-bit (0..255). Scale them "
+            "to 0..255 yourself, e.g. (arr / arr.max() * 255).astype(np.uint8), or pass uint16 for 16-bit."
+        )
+    return arr.astype(np.uint8)
 
 
 def _float_to_uint8(arr: np.ndarray) -> np.ndarray:

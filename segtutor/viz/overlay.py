@@ -75,10 +75,13 @@ def _check(image: np.ndarray, smap: SegmentMap, categories: Mapping[int, Categor
 
 def _colors(smap: SegmentMap, categories: Mapping[int, Category]) -> list[tuple[int, int, int]]:
     seen: dict[int, int] = {}
+    per_class: dict[int, int] = {}  # stuff split into several segments (no fusion) is shaded like things
+    for segment in smap.segments:
+        per_class[segment.label_id] = per_class.get(segment.label_id, 0) + 1
     out = []
     for segment in smap.segments:
         category = categories[segment.label_id]
-        if smap.kind == "semantic" or not category.isthing:
+        if smap.kind == "semantic" or (not category.isthing and per_class[segment.label_id] == 1):
             out.append(tuple(category.color))
             continue
         k = seen.get(segment.label_id, 0)

@@ -15,7 +15,10 @@ from segtutor.viz import (
     draw_segmentation_types,
     draw_semantic,
     figure_to_png,
+    overlay,
 )
+from segtutor.viz.void import VOID_LABEL as VOID
+from segtutor.viz.void import mark_void
 
 
 def legend_texts(legend) -> list[str]:
@@ -30,7 +33,8 @@ def png_bytes(figure) -> bytes:
 
 def test_semantic_legend_lists_exactly_the_present_classes(sample, categories):
     ax = draw_semantic(sample.image, sample.semantic_map(), categories)
-    assert legend_texts(ax.get_legend()) == ["sky", "grass", "circle", "square"]  # no triangle
+    # no triangle; the sample's last column is unlabelled
+    assert legend_texts(ax.get_legend()) == ["sky", "grass", "circle", "square", VOID]
     assert ax.get_title() == "Semantic segmentation"
 
 
@@ -39,7 +43,7 @@ def test_legend_drops_a_class_hidden_by_other_segments(sample, categories, panop
     seg[seg == 5] = 2  # the square's pixels now belong to grass
     ax = draw_panoptic(sample.image, {"segmentation": seg, "segments_info": panoptic_result["segments_info"]},
                        categories)
-    assert legend_texts(ax.get_legend()) == ["sky (stuff)", "grass (stuff)", "circle (thing)"]
+    assert legend_texts(ax.get_legend()) == ["sky (stuff)", "grass (stuff)", "circle (thing)", VOID]
 
 
 def test_instance_labels_show_class_and_score(sample, categories, panoptic_result):
@@ -47,7 +51,7 @@ def test_instance_labels_show_class_and_score(sample, categories, panoptic_resul
     info = [dict(s, id=s["id"] - 3) for s in panoptic_result["segments_info"][2:]]
     ax = draw_instances(sample.image, {"segmentation": seg, "segments_info": info}, categories)
     assert sorted(t.get_text() for t in ax.texts) == ["circle 0.55", "circle 0.65", "square 0.45"]
-    assert legend_texts(ax.get_legend()) == ["circle (thing)", "square (thing)"]
+    assert legend_texts(ax.get_legend()) == ["circle (thing)", "square (thing)", VOID]
 
 
 def test_panoptic_labels_sit_inside_their_segment(sample, categories, panoptic_result):
@@ -66,18 +70,25 @@ def test_drawing_into_a_given_axes_returns_it(sample):
     assert not axes[0].images
 
 
-def test_drawn_image_is_the_overlay(sample, categories):
-    from segtutor.viz import overlay
-
+def test_drawn_image_is_the_overlay_with_void_marked(sample, categories):
     ax = draw_semantic(sample.image, sample.semantic_map(), categories)
     expected = overlay(sample.image, sample.semantic_map(), categories)
+    np.testing.assert_array_equal(ax.images[0].get_array(), mark_void(expected, sample.ignore))
+
+
+def test_show_void_false_draws_the_bare_overlay(sample, categories):
+    ax = draw_semantic(sample.image, sample.semantic_map(), categories, show_void=False)
+    expected = overlay(sample.image, sample.semantic_map(), categories)
     np.testing.assert_array_equal(ax.images[0].get_array(), expected)
+    assert VOID not in legend_texts(ax.get_legend())
 
 
 def test_nothing_found_says_so_in_the_title(sample, categories):
     ax = draw_panoptic(sample.image, {"segmentation": None, "segments_info": []}, categories)
     assert ax.get_title() == "Panoptic segmentation (no segments)"
-    assert ax.get_legend() is None
+    assert legend_texts(ax.get_legend()) == [VOID]  # every pixel is "no segment"
+    assert draw_panoptic(sample.image, {"segmentation": None, "segments_info": []}, categories,
+                         show_void=False).get_legend() is None
 
 
 def test_same_input_gives_identical_png_bytes(sample, panoptic_result, categories):
@@ -90,7 +101,7 @@ def test_same_input_gives_identical_png_bytes(sample, panoptic_result, categorie
 def test_segmentation_types_figure_has_four_titled_panels_and_one_legend(sample):
     fig = draw_segmentation_types(sample)
     assert [ax.get_title() for ax in fig.axes] == ["Image", "Semantic", "Instance", "Panoptic"]
-    expected = ["sky (stuff)", "grass (stuff)", "circle (thing)", "square (thing)"]
+    expected = ["sky (stuff)", "grass (stuff)", "circle (thing)", "square (thing)", VOID]
     assert legend_texts(fig.legends[0]) == expected
     assert fig.get_suptitle()
 

@@ -114,3 +114,57 @@ def test_list_of_names_gets_ids_from_zero():
 def test_bad_categories_are_explained(bad, error):
     with pytest.raises(error, match="categories"):
         as_categories(bad)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda a: a[..., 0],
+        lambda a: a[..., :1],
+        lambda a: np.stack([a[..., 0], np.full(a.shape[:2], 7, np.uint8)], axis=-1),  # grey + alpha (LA)
+        lambda a: PIL.Image.fromarray(a[..., 0], mode="L"),
+        lambda a: PIL.Image.fromarray(a[..., 0], mode="L").convert("LA"),
+        lambda a: PIL.Image.fromarray(a[..., 0], mode="L").convert("P"),
+        lambda a: torch.from_numpy(a[..., 0])[None],  # (1, H, W)
+        lambda a: a[..., 0].astype(np.int64),
+        lambda a: a[..., 0].astype(np.uint16) * 256,  # a 16-bit grey image
+        lambda a: PIL.Image.fromarray(a[..., 0].astype(np.uint16) * 256),  # mode I;16
+    ],
+    ids=["hw", "hw1", "hw2_la", "pil_L", "pil_LA", "pil_P", "torch_1hw", "int64", "uint16", "pil_I16"],
+)
+def test_grey_forms_become_the_same_grey_rgb(rgb, convert):
+    out = as_rgb_image(convert(rgb))
+    assert out.dtype == np.uint8 and out.shape == (6, 8, 3)
+    for c in range(3):
+        np.testing.assert_array_equal(out[..., c], rgb[..., 0])
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "CMYK"])
+def test_pil_modes_become_rgb(rgb, mode):
+    image = PIL.Image.fromarray(rgb).convert(mode)
+    out = as_rgb_image(image)
+    assert out.dtype == np.uint8 and out.shape == (6, 8, 3)
+    np.testing.assert_array_equal(out, np.array(image.convert("RGB")))
+
+
+def test_rgba_chw_tensor_drops_alpha(rgb):
+    rgba = np.concatenate([rgb, np.zeros((*rgb.shape[:2], 1), np.uint8)], axis=-1)
+    np.testing.assert_array_equal(as_rgb_image(torch.from_numpy(rgba).permute(2, 0, 1)), rgb)
+
+
+def test_grey_input_is_left_untouched(rgb):
+    grey = rgb[..., 0].copy()
+    before = grey.copy()
+    out = as_rgb_image(grey)
+    out[:] = 0
+    np.testing.assert_array_equal(grey, before)
+
+
+def test_integers_beyond_8_bit_are_refused_with_the_fix():
+    with pytest.raises(ValueError, match=r"not 8-bit.*Scale them to 0\.\.255"):
+        as_rgb_image(np.full((4, 5), 1000, dtype=np.int32))
+
+
+def test_unsupported_channel_count_says_what_to_pass():
+    with pytest.raises(ValueError, match=r"shape \(5, 6, 7\).*convert\('RGB'\)"):
+        as_rgb_image(np.zeros((5, 6, 7), np.uint8))
