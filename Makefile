@@ -8,12 +8,13 @@ STAMP := $(VENV)/.segtutor-installed
 TEST_ENV := HF_HUB_OFFLINE=1 MPLBACKEND=Agg
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help install lab notebooks test lint format data checkpoints bench clean execute-notebooks
+.PHONY: help install lab notebooks test test-hub-real lint format data checkpoints bench clean execute-notebooks
 
 help:
 	@echo "make lab        create the environment and start JupyterLab on notebooks/"
 	@echo "make notebooks  create the environment and run every notebook headless (table: name, seconds, ok/failed)"
 	@echo "make test       create the environment, run ruff, the unit tests and nbval over every notebook"
+	@echo "make test-hub-real  online-mode tests against the local Hub double with real-size checkpoints (slow)"
 	@echo "make data       regenerate data/toy-shapes from its seed"
 	@echo "make bench      run the benchmarks in benchmarks/"
 	@echo "make checkpoints  re-train the three bundled toy checkpoints (about 45 min on 2 CPU cores)"
@@ -35,6 +36,10 @@ notebooks: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+# Online mode (tests/hub) against the local Hub double, with real-size stand-ins of the official checkpoints.
+test-hub-real: $(STAMP)
+	SEGTUTOR_HUB_DOUBLE_SIZE=real $(TEST_ENV) $(BIN)/python -m pytest tests/hub -v
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
