@@ -8,8 +8,8 @@ STAMP := $(VENV)/.segtutor-installed
 TEST_ENV := HF_HUB_OFFLINE=1 MPLBACKEND=Agg
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help install lab notebooks test test-notebooks lint format data checkpoints bench clean execute-notebooks \
-	finetuning-longer-run
+.PHONY: help install lab notebooks test test-notebooks test-hub-real lint format data checkpoints bench clean \
+	execute-notebooks finetuning-longer-run
 
 help:
 	@echo "make lab        create the environment and start JupyterLab on notebooks/"
@@ -17,6 +17,7 @@ help:
 	@echo "make test       create the environment, run ruff, the unit tests and nbval over every notebook"
 	@echo "make test-notebooks  only the notebook regression tests (nbval); CI also runs them with"
 	@echo "                ATEN_CPU_CAPABILITY=default, torch's other CPU kernels"
+	@echo "make test-hub-real  online-mode tests against the local Hub double with real-size checkpoints (slow)"
 	@echo "make data       regenerate data/toy-shapes from its seed"
 	@echo "make bench      run the benchmarks in benchmarks/"
 	@echo "make checkpoints  re-train the three bundled toy checkpoints (about 45 min on 2 CPU cores)"
@@ -42,6 +43,10 @@ test: $(STAMP)
 # The committed notebook outputs must pass on every CPU: CI runs this a second time on torch's other kernels.
 test-notebooks: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest notebooks $(NBVAL)
+
+# Online mode (tests/hub) against the local Hub double, with real-size stand-ins of the official checkpoints.
+test-hub-real: $(STAMP)
+	SEGTUTOR_HUB_DOUBLE_SIZE=real $(TEST_ENV) $(BIN)/python -m pytest tests/hub -v
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

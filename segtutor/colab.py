@@ -12,7 +12,16 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["BRANCH", "REPOSITORY", "badge_markdown", "check_notebook", "install_source", "write_header"]
+__all__ = [
+    "BRANCH",
+    "COLAB_TARGET",
+    "REPOSITORY",
+    "badge_markdown",
+    "check_notebook",
+    "install_source",
+    "repository_url",
+    "write_header",
+]
 
 REPOSITORY = "segtutor/segtutor"
 """The GitHub ``owner/name`` of this project: the one place that says where the repository lives."""
@@ -28,23 +37,69 @@ def badge_markdown(notebook_path: str) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-def install_source() -> str:
-    """Return the install cell: it clones and installs segtutor on Colab, and does nothing elsewhere."""
-    return "\n".join(
-        [
-            "# On Google Colab: fetch segtutor (code, data, bundled checkpoints) and install it.",
-            "# Anywhere else this cell does nothing: your environment already has segtutor.",
-            "import os",
-            "import sys",
-            "",
-            'if "google.colab" in sys.modules and not os.path.isdir("/content/segtutor"):',
-            f"    !git clone --depth 1 --branch {BRANCH} https://github.com/{REPOSITORY} /content/segtutor",
-            "    %pip install --quiet /content/segtutor",
-            'if "google.colab" in sys.modules:',
-            '    os.environ["SEGTUTOR_DATA_DIR"] = "/content/segtutor/data"',
-            '    os.chdir("/content/segtutor/notebooks")',
-        ]
-    )
+COLAB_TARGET = "/content/segtutor"
+"""Where the install cell clones the repository on Colab."""
+
+
+def repository_url() -> str:
+    """Return the clone URL of :data:`REPOSITORY` on GitHub."""
+    return f"https://github.com/{REPOSITORY}"
+
+
+_INSTALL_TEMPLATE = r"""# On Google Colab: fetch segtutor (code, data, bundled checkpoints) and install it.
+# Anywhere else this cell does nothing: your environment already has segtutor.
+import os
+import shutil
+import subprocess
+import sys
+
+REPOSITORY = __REPOSITORY__  # set by `python -m segtutor.colab --write`
+TARGET = __TARGET__
+
+def setup_step(name, command, fix):  # run one step; stop the cell with a clear message if it fails
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        error = (done.stderr or done.stdout).strip()[-600:]
+        raise RuntimeError(f'Colab setup stopped at step "{name}" ({error}). Fix: {fix}')
+
+if "google.colab" in sys.modules:
+    if not os.path.isdir(TARGET):
+        setup_step('git clone', ['git', 'clone', '--depth', '1', '--branch', __BRANCH__, REPOSITORY, TARGET],
+                   f'check the internet connection and that {REPOSITORY} exists (a fork: set REPOSITORY '
+                   'in segtutor/colab.py, run `python -m segtutor.colab --write`), then run this cell again.')
+        try:
+            setup_step('pip install', [sys.executable, '-m', 'pip', 'install', '--quiet', TARGET],
+                       'read pip\'s error in this message, then run this cell again (it clones afresh).')
+        except RuntimeError:
+            shutil.rmtree(TARGET, ignore_errors=True)
+            raise
+    if not os.path.isdir(os.path.join(TARGET, "notebooks")):
+        raise RuntimeError(f'Colab setup stopped at step "change folder": {TARGET} has no notebooks folder. '
+                           f'Fix: delete {TARGET} (Files panel) and run this cell again.')
+    os.environ["SEGTUTOR_DATA_DIR"] = os.path.join(TARGET, "data")
+    os.chdir(os.path.join(TARGET, "notebooks"))"""
+
+
+def install_source(*, url: str | None = None, target: str = COLAB_TARGET) -> str:
+    """Return the install cell: on Colab it clones and installs segtutor, and does nothing elsewhere.
+
+    The cell is plain Python (no ``!`` or ``%`` magics), so it runs, and is tested, like any code. Each step
+    (clone, install, change folder) that fails stops the cell with a ``RuntimeError`` naming the step, the
+    command's own error and the fix; a failed install removes the clone, so running the cell again retries.
+
+    Parameters
+    ----------
+    url : str, optional
+        Clone URL; default :func:`repository_url` (the tests pass a local repository).
+    target : str
+        Folder of the clone; default :data:`COLAB_TARGET`.
+    """
+    url = repository_url() if url is None else url
+    values = {"__REPOSITORY__": repr(url), "__TARGET__": repr(target), "__BRANCH__": repr(BRANCH)}
+    source = _INSTALL_TEMPLATE
+    for placeholder, value in values.items():
+        source = source.replace(placeholder, value)
+    return source
 
 
 def _cell(cell_type: str, source: str, tag: str, with_id: bool) -> dict:
@@ -106,7 +161,15 @@ def write_header(path: str | Path, root: str | Path) -> bool:
     old = nb.get("cells", [])[:2]
     if [(_source(c), c.get("id")) for c in old] == [(_source(c), c.get("id")) for c in header]:
         return False
-    nb["cells"] = header + cells
+    tags = [c.get("metadata", {}).get("tags", []) for c in old]
+    if len(old) == 2 and tags == [[BADGE_TAG], [INSTALL_TAG]] and [c.get("id") for c in old] == [
+        c.get("id") for c in header
+    ]:
+        # Both header cells are there: refresh their sources only (outputs, metadata and layout stay).
+        for cell, new in zip(old, header, strict=True):
+            cell["source"] = new["source"].splitlines(keepends=True)
+    else:
+        nb["cells"] = header + cells
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return True
 

@@ -2,19 +2,30 @@
 
 Online (the Hub is reachable, e.g. on Colab) the lessons use the COCO 2017 validation photos that the
 Hugging Face documentation uses; offline they use images from segtutor's bundled ToyShapes validation split.
+
+The photos are downloaded from ``http://images.cocodataset.org/val2017``. Set the environment variable
+``SEGTUTOR_EXAMPLE_IMAGES_URL`` to another folder URL holding the same file names (a mirror, a ``file://``
+folder, or the test suite's local server) to fetch them from there instead.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 import urllib.request
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-__all__ = ["COCO_EXAMPLE_URLS", "ExampleImages", "example_images"]
+__all__ = [
+    "COCO_EXAMPLE_URLS",
+    "EXAMPLE_IMAGES_URL_ENV",
+    "ExampleImages",
+    "example_image_urls",
+    "example_images",
+]
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +34,17 @@ COCO_EXAMPLE_URLS = (
     "http://images.cocodataset.org/val2017/000000000139.jpg",  # a living room
     "http://images.cocodataset.org/val2017/000000000632.jpg",  # a bedroom
 )
+#: Environment variable naming another folder URL for the example photos (same file names).
+EXAMPLE_IMAGES_URL_ENV = "SEGTUTOR_EXAMPLE_IMAGES_URL"
+
+
+def example_image_urls() -> tuple[str, ...]:
+    """Return the URLs of the example photos: :data:`COCO_EXAMPLE_URLS`, or the same file names under the
+    folder URL in ``SEGTUTOR_EXAMPLE_IMAGES_URL`` when it is set."""
+    base = os.environ.get(EXAMPLE_IMAGES_URL_ENV, "").strip()
+    if not base:
+        return COCO_EXAMPLE_URLS
+    return tuple(f"{base.rstrip('/')}/{url.rsplit('/', 1)[-1]}" for url in COCO_EXAMPLE_URLS)
 
 
 @dataclass
@@ -49,7 +71,8 @@ class ExampleImages:
 
 def _download(url: str, timeout: float) -> np.ndarray:
     with urllib.request.urlopen(url, timeout=timeout) as response:
-        return np.asarray(Image.open(io.BytesIO(response.read())).convert("RGB"))
+        # np.array copies: np.asarray of a PIL image is read-only, and torch warns about such arrays.
+        return np.array(Image.open(io.BytesIO(response.read())).convert("RGB"))
 
 
 def example_images(
@@ -71,7 +94,7 @@ def example_images(
     """
     if online:
         try:
-            urls = COCO_EXAMPLE_URLS[:count]
+            urls = example_image_urls()[:count]
             images = [_download(url, timeout) for url in urls]
             return ExampleImages(
                 images,

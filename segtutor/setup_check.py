@@ -87,6 +87,21 @@ def _check_torch_runs() -> Check:
         )
 
 
+def _check_timm() -> Check:
+    """timm is importable: the official DETR checkpoints build their ResNet-50 backbone with it."""
+    try:
+        import timm
+    except Exception as err:  # ImportError, or a broken install that fails while importing
+        return Check(
+            "timm",
+            False,
+            f"cannot be imported ({type(err).__name__}: {err})",
+            "The official DETR checkpoint (notebook 04) needs it: `pip install timm`, or run `make install` "
+            "(or the Colab install cell) again.",
+        )
+    return Check("timm", True, f"{timm.__version__} (backbone of the official DETR checkpoint)")
+
+
 def _check_bundled_data() -> Check:
     from segtutor.paths import data_dir
 
@@ -119,6 +134,7 @@ def run_checks(hub_timeout: float = 2.0) -> list[Check]:
     checks.append(_check_transformers(found["transformers"]))
     if torch_ok:
         checks.append(_check_torch_runs())
+    checks.append(_check_timm())
     checks.append(_check_bundled_data())
     hub = runtime.hub_status(timeout=hub_timeout)
     checks.append(

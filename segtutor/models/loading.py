@@ -17,6 +17,7 @@ from typing import Any, Literal
 import torch
 from transformers import AutoImageProcessor, AutoModelForUniversalSegmentation, PreTrainedModel
 
+from segtutor.models.hub_download import HubDownloadError, download_checkpoint
 from segtutor.models.registry import bundled_checkpoint, find_checkpoint
 
 __all__ = ["HubUnavailableError", "LoadedModel", "load_model", "load_pretrained"]
@@ -133,6 +134,7 @@ def load_model(
     device: torch.device | str | None = None,
     checkpoint: str | Path | None = None,
     hub_timeout: float = 2.0,
+    hub_stall_timeout: float = 8.0,
 ) -> LoadedModel:
     """Return a model and image processor for ``architecture`` and ``task``, offline first.
 
@@ -143,15 +145,20 @@ def load_model(
     task : {"panoptic", "instance", "semantic"}
         The output the lesson wants; picks the official checkpoint trained for it.
     source : {"auto", "hub", "bundled"}
-        ``"auto"``: the official checkpoint when the Hub answers within ``hub_timeout`` seconds (or when it
-        is already in the local Hub cache), else the bundled toy checkpoint. ``"hub"`` / ``"bundled"`` force
-        one and raise when it is impossible.
+        ``"auto"``: the official checkpoint when the Hub answers within ``hub_timeout`` seconds and the
+        download succeeds (or when it is already in the local Hub cache), else the bundled toy checkpoint;
+        the message then says in one sentence what happened, which checkpoint is used and how to fix it.
+        ``"hub"`` / ``"bundled"`` force one and raise when it is impossible.
     device : torch.device or str, optional
         Defaults to ``segtutor.runtime.choose_device()`` (CUDA, then MPS, then CPU).
     checkpoint : str or Path, optional
         A folder (e.g. your fine-tuned model) or Hub id that replaces the registry's choice.
     hub_timeout : float
         Seconds to wait for the Hub before falling back (``HF_HUB_OFFLINE=1`` answers at once).
+    hub_stall_timeout : float
+        Seconds without any data after which a download from the Hub is abandoned. With the defaults every
+        failure (no network, HTTP error, stalled or broken download) is decided within about 12 s; a slow
+        download that keeps receiving data is never cut.
 
     Returns
     -------
@@ -161,7 +168,8 @@ def load_model(
     Raises
     ------
     HubUnavailableError
-        ``source="hub"`` while the Hub is unreachable and the checkpoint is not cached.
+        ``source="hub"`` and the official checkpoint cannot be loaded (Hub unreachable and not cached, HTTP
+        error, stalled or broken download, missing package); the message says what happened and the fix.
     FileNotFoundError
         ``source="bundled"`` and the bundled folder is missing.
     ValueError
@@ -180,32 +188,16 @@ def load_model(
         return _finish(model, processor, entry.architecture, task, origin, str(checkpoint), False, dev, msg)
 
     if source in ("auto", "hub"):
-        from segtutor.runtime import hub_status
-
-        status = hub_status(timeout=hub_timeout)
-        cached = not status.reachable and _hub_cached(entry.hub_id)
-        why = f"the Hub is not reachable — {status.reason.rstrip('.')}"
-        if status.reachable or cached:
-            online = status.reachable
-            how = "the Hub is reachable" if online else f"it is in the local cache ({status.reason})"
-            try:
-                model, processor = load_pretrained(entry.hub_id, device=dev, local_files_only=not online)
-            except OSError as err:  # download interrupted, disk full, ...: auto falls back, hub explains
-                if source == "hub":
-                    raise HubUnavailableError(f"Could not load {entry.hub_id}: {err}") from err
-                why = f"loading {entry.hub_id} failed ({type(err).__name__}: {err})"
-            else:
-                note = ""
-                if entry.hub_trained_for != task:
-                    note = f" ({entry.hub_trained_for} model post-processed for {task})"
-                msg = f"Using the official checkpoint {entry.hub_id}{note} ({entry.dataset}): {how}."
-                return _finish(model, processor, architecture, task, "hub", entry.hub_id, False, dev, msg)
-        elif source == "hub":
+        loaded = _load_official(entry, task, dev, hub_timeout, hub_stall_timeout)
+        if isinstance(loaded, LoadedModel):
+            return loaded
+        what, fix = loaded
+        if source == "hub":
             raise HubUnavailableError(
-                f"source='hub' needs the Hugging Face Hub for {entry.hub_id}, but {status.reason} "
-                "Fix: connect to the internet (and unset HF_HUB_OFFLINE), or use source='bundled' / 'auto' "
-                "for segtutor's offline toy checkpoint."
+                f"source='hub' could not load the official checkpoint {entry.hub_id}: {what}. Fix: {fix}; "
+                "or use source='bundled' (or 'auto') for segtutor's offline toy checkpoint."
             )
+        why = f"{what}; to use the official one, {fix}"
     else:
         why = "source='bundled' was requested"
 
@@ -213,9 +205,57 @@ def load_model(
     model, processor = load_pretrained(folder, device=dev, local_files_only=True)
     msg = (
         f"Using segtutor's bundled TOY checkpoint {folder.name}{_toy_note(task)}, a tiny model trained on "
-        f"ToyShapes, not the official {entry.hub_id}: {why}."
+        f"ToyShapes, instead of the official {entry.hub_id}: {why}."
     )
     return _finish(model, processor, architecture, task, "bundled", str(folder), True, dev, msg)
+
+
+def _fix_for(status) -> str:
+    """What to do when ``hub_status`` says the Hub cannot be used."""
+    if "offline mode" in status.reason:
+        return "unset HF_HUB_OFFLINE (or set it to 0), restart the kernel and run the notebook again"
+    if "HTTP 5" in status.reason:
+        return "the problem is on the Hub's side: wait a few minutes, then run this cell again"
+    return "check the internet connection (and HF_ENDPOINT, if set), then run this cell again"
+
+
+def _load_official(entry, task, dev, hub_timeout, stall_timeout) -> LoadedModel | tuple[str, str]:
+    """The official checkpoint of ``entry``, or ``(what happened, fix)`` when it cannot be had now.
+
+    Whatever the failure, the answer comes within ``hub_timeout`` plus ``stall_timeout`` seconds (plus
+    the start of a child process): a stalled download is abandoned, a broken one fails after a few resumes.
+    """
+    from segtutor.runtime import hub_status
+
+    status = hub_status(timeout=hub_timeout)
+    if status.reachable:
+        how = "the Hub is reachable"
+    elif _hub_cached(entry.hub_id):
+        how = f"it is in the local cache ({status.reason})"
+    else:
+        return f"the Hub is not reachable — {status.reason.rstrip('.')}", _fix_for(status)
+    try:
+        local_only = True
+        if status.reachable:
+            found = download_checkpoint(entry.hub_id, stall_timeout=stall_timeout)
+            # no model.safetensors (weights in another format): let transformers look for a conversion online
+            local_only = found.get("model.safetensors", False)
+        model, processor = load_pretrained(entry.hub_id, device=dev, local_files_only=local_only)
+    except HubDownloadError as err:
+        return err.what, err.fix
+    except ImportError as err:  # e.g. timm for DETR's ResNet-50
+        original = " ".join(str(err.__cause__ or err).split())[:200]
+        return (f"{entry.hub_id} needs a package that is not installed ({original})",
+                "install it (pip install timm for DETR), restart the kernel and run the notebook again")
+    except OSError as err:  # an incomplete cache, disk full, ...
+        text = " ".join(str(err).split())[:200]
+        return (f"loading {entry.hub_id} failed ({type(err).__name__}: {text})",
+                "check the internet connection and the free disk space, then run this cell again")
+    note = ""
+    if entry.hub_trained_for != task:
+        note = f" ({entry.hub_trained_for} model post-processed for {task})"
+    msg = f"Using the official checkpoint {entry.hub_id}{note} ({entry.dataset}): {how}."
+    return _finish(model, processor, entry.architecture, task, "hub", entry.hub_id, False, dev, msg)
 
 
 def _finish(model, processor, architecture, task, source, checkpoint, is_toy, device, message) -> LoadedModel:

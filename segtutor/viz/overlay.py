@@ -7,19 +7,22 @@ whole-image array operations whatever the number of segments (no Python loop ove
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from segtutor.categories import Category
+from segtutor.categories import Category, fallback_color
 from segtutor.data.targets import Sample
 from segtutor.viz.colors import instance_color
 from segtutor.viz.inputs import as_categories, as_rgb_image
 from segtutor.viz.segments import Segment, SegmentMap, as_segment_map
 
-__all__ = ["Rendering", "overlay", "render"]
+__all__ = ["Rendering", "overlay", "render", "unknown_category"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,21 +59,31 @@ class Rendering:
         return [self.categories[i] for i in sorted(ids)]
 
 
-def _check(image: np.ndarray, smap: SegmentMap, categories: Mapping[int, Category]) -> None:
+def _check(image: np.ndarray, smap: SegmentMap) -> None:
     if smap.shape != image.shape[:2]:
         raise ValueError(
             f"segmentation is {smap.shape[0]}x{smap.shape[1]} (H x W) but the image is "
             f"{image.shape[0]}x{image.shape[1]}. Post-process with target_sizes=[(height, width)] of the "
             "image, or draw on the image the model saw."
         )
+
+
+def unknown_category(label_id: int) -> Category:
+    """The category drawn for a label id that the categories do not list: ``"unknown id N"``.
+
+    Models can return such ids: DETR's COCO checkpoints keep "N/A" placeholder classes (ids such as 183)
+    that :func:`~segtutor.models.model_categories` leaves out. They are drawn as things, in a fixed colour.
+    """
+    return Category(int(label_id), f"unknown id {int(label_id)}", True, fallback_color(int(label_id)))
+
+
+def _with_unknown(smap: SegmentMap, categories: Mapping[int, Category]) -> Mapping[int, Category]:
+    """``categories``, plus an ``"unknown id N"`` category for every label id of ``smap`` it lacks."""
     unknown = sorted({s.label_id for s in smap.segments} - set(categories))
-    if unknown:
-        known = sorted(categories)
-        shown = f"{known[0]}..{known[-1]}" if known == list(range(known[0], known[-1] + 1)) else known
-        raise ValueError(
-            f"label id(s) {unknown} not in the categories (known ids: {shown}). Pass the categories of the "
-            "model or dataset that produced this result (model.config.id2label or sample.categories)."
-        )
+    if not unknown:
+        return categories
+    log.info("drawing label id(s) %s as 'unknown id N': they are not in the categories", unknown)
+    return {**categories, **{i: unknown_category(i) for i in unknown}}
 
 
 def _colors(smap: SegmentMap, categories: Mapping[int, Category]) -> list[tuple[int, int, int]]:
@@ -161,8 +174,8 @@ def render(
     smap = as_segment_map(segmentation, kind, shape=rgb.shape[:2], ignore_index=ignore_index)
     if categories is None:
         categories = next((x for x in (segmentation, image) if isinstance(x, Sample)), None)
-    cats = as_categories(categories)
-    _check(rgb, smap, cats)
+    _check(rgb, smap)
+    cats = _with_unknown(smap, as_categories(categories))
     colors = _colors(smap, cats)
     k = len(smap.segments)
     seg_ids = np.array([s.id for s in smap.segments], dtype=np.int64)
@@ -258,7 +271,8 @@ def overlay(
     Raises
     ------
     ValueError
-        When the segmentation and image sizes differ, or a label id is not in ``categories``.
+        When the segmentation and image sizes differ. A label id that ``categories`` lacks is drawn as the
+        thing ``"unknown id N"`` (see :func:`unknown_category`), never an error.
     """
     return render(
         image, segmentation, categories, kind=kind, alpha=alpha, stuff_alpha=stuff_alpha,

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from segtutor.viz.figures import notebook_figure
 from segtutor.viz.inputs import as_categories, as_rgb_image, to_numpy
+from segtutor.viz.overlay import unknown_category
 
 __all__ = ["draw_query_grid", "query_table"]
 
@@ -126,12 +127,9 @@ def draw_query_grid(
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}.")
     shown = table[: min(top_k, len(table))]
-    unknown = sorted({row["label_id"] for row in shown} - set(cats))
-    if unknown:
-        raise ValueError(
-            f"categories: the queries predict label ids {unknown} that are not in the categories given "
-            f"(known: {sorted(cats)}). Pass the model's own model.config.id2label."
-        )
+    # label ids the categories lack (e.g. DETR's "N/A" classes) are shown as "unknown id N"
+    cats = {**cats, **{row["label_id"]: unknown_category(row["label_id"]) for row in shown
+                       if row["label_id"] not in cats}}
     grey = None
     shape = masks.shape[1:]
     if image is not None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,7 +70,36 @@ def test_badge_pointing_at_another_notebook_fails_the_check(tmp_path):
     assert len(problems) == 1 and "b.ipynb" in problems[0]
 
 
-def test_install_cell_does_nothing_outside_colab():
+def test_install_cell_does_nothing_outside_colab(tmp_path, monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.chdir(tmp_path)
+    before = dict(os.environ)
+    target = tmp_path / "segtutor"
+    exec(compile(colab.install_source(target=str(target)), "install-cell", "exec"), {})
+    assert Path.cwd() == tmp_path and not target.exists() and dict(os.environ) == before
+
+
+def test_install_cell_is_plain_python_pointing_at_the_repository():
     source = colab.install_source()
-    assert 'if "google.colab" in sys.modules' in source
-    assert all(line.startswith(("#", "import", "if", "    ")) or not line for line in source.splitlines())
+    compile(source, "install-cell", "exec")  # no IPython magics: it is plain Python
+    assert f"REPOSITORY = 'https://github.com/{colab.REPOSITORY}'" in source
+    assert not any(line.lstrip().startswith(("!", "%")) for line in source.splitlines())
+
+
+def test_write_header_refreshes_only_the_sources_of_existing_header_cells(tmp_path):
+    nb = tmp_path / "a.ipynb"
+    colab.write_header(nb if nb.exists() else _new(nb), tmp_path)
+    data = json.loads(nb.read_text())
+    data["cells"][1]["source"] = ["print('old cell')\n"]
+    data["cells"][1]["metadata"]["execution"] = {"shell.execute_reply": "kept"}
+    data["cells"][1]["execution_count"] = 7
+    nb.write_text(json.dumps(data))
+    assert colab.write_header(nb, tmp_path)
+    cell = json.loads(nb.read_text())["cells"][1]
+    assert "".join(cell["source"]) == colab.install_source()
+    assert cell["metadata"]["execution"] == {"shell.execute_reply": "kept"} and cell["execution_count"] == 7
+
+
+def _new(path: Path) -> Path:
+    _write_notebook(path, [{"cell_type": "markdown", "metadata": {}, "source": "# lesson", "id": "x"}])
+    return path

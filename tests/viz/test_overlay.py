@@ -122,16 +122,25 @@ def test_shape_mismatch_names_both_sizes_and_the_fix(sample, categories, panopti
         overlay(sample.image, small, categories)
 
 
-def test_unknown_label_id_is_a_clear_error(sample, categories, panoptic_result):
+@pytest.mark.parametrize("label_id", [7, 183])  # 183: one of DETR's "N/A" COCO ids
+def test_label_id_outside_the_categories_is_drawn_as_unknown(sample, categories, panoptic_result, label_id):
     info = [dict(s) for s in panoptic_result["segments_info"]]
-    info[0]["label_id"] = 7
-    with pytest.raises(ValueError, match=r"label id\(s\) \[7\].*known ids: 0\.\.4.*id2label"):
-        overlay(sample.image, {"segmentation": panoptic_result["segmentation"], "segments_info": info},
-                categories)
+    info[0]["label_id"] = label_id
+    result = {"segmentation": panoptic_result["segmentation"], "segments_info": info}
+    rendering = render(sample.image, result, categories)
+    unknown = rendering.categories[label_id]
+    assert unknown.name == f"unknown id {label_id}" and unknown.isthing
+    assert unknown in rendering.present_categories()
+    painted = rendering.index == 1  # the first segment, now of the unknown class
+    assert painted.any()
+    assert not np.array_equal(rendering.rgb[painted], sample.image[painted])
+    assert rendering.colors[0] == unknown.color
+    assert label_id not in categories  # the caller's categories are left alone
 
 
-def test_semantic_map_with_unknown_class_is_a_clear_error(sample, categories):
+def test_semantic_map_with_a_class_outside_the_categories_paints_it_as_unknown(sample, categories):
     sem = sample.semantic_map()
     sem[0, 0] = 9
-    with pytest.raises(ValueError, match=r"\[9\]"):
-        overlay(sample.image, sem, categories)
+    rendering = render(sample.image, sem, categories)
+    assert rendering.categories[9].name == "unknown id 9"
+    assert not np.array_equal(rendering.rgb[0, 0], sample.image[0, 0])
