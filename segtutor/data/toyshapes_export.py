@@ -244,7 +244,8 @@ The same readers open your own files in these formats; a file that fails a check
 ```
 
 The generator is deterministic: the same seed and arguments give byte-identical files (with the same
-versions of NumPy, Pillow, zlib and pycocotools).
+versions of NumPy, Pillow, zlib and pycocotools). It writes the folder whole: an existing ToyShapes folder
+is replaced completely (no file of the old one survives); any other non-empty folder is refused.
 
 ## Licence
 
