@@ -68,6 +68,18 @@ def test_too_short_a_history_cannot_show_a_falling_loss():
     )
 
 
+def test_floor_zero_and_a_tolerance_for_the_overall_score():
+    after = _result(0.59, {"circle": 0.6, "square": 0.6, "star": 0.05})
+    lines = _lines(after, new_class_floor=0.0, overall_tolerance=0.02)
+    assert lines[1] == "✓ overall PQ did not fall by more than 2 points"
+    assert lines[2] == "✓ star (new class): PQ rose above 0"
+    assert _lines(_result(0.57, {"circle": 0.6, "square": 0.6, "star": 0.0}), new_class_floor=0.0,
+                  overall_tolerance=0.02)[1:] == [
+        "✗ overall PQ did not fall by more than 2 points",
+        "✗ star (new class): PQ rose above 0",
+    ]
+
+
 def test_check_line_marks():
     assert Check("x", True).line() == "✓ x" and Check("x", False).line() == "✗ x"
 
