@@ -155,3 +155,27 @@ def test_two_processes_resume_exactly(two_processes, toy_data, tmp_path):
     straight, again = load_file(two_processes / "model.safetensors"), load_file(resumed / "model.safetensors")
     for name, value in straight.items():
         torch.testing.assert_close(again[name], value, rtol=0, atol=0, msg=name)
+
+
+@pytest.mark.parametrize(("num_processes", "micro_steps"), [(1, 4), (2, 2), (4, 1)])
+def test_every_layout_splits_a_global_batch_into_the_same_micro_batches(num_processes, micro_steps):
+    from segtutor.training.distributed import process_share
+
+    global_batch = [7, 3, 5, 1, 0, 6, 2, 4]
+    shares = {
+        micro_step * num_processes + rank: process_share(global_batch, micro_batch=2, micro_step=micro_step,
+                                                         process_index=rank, num_processes=num_processes)
+        for rank in range(num_processes) for micro_step in range(micro_steps)
+    }
+    assert [shares[chunk] for chunk in range(4)] == [[7, 3], [5, 1], [0, 6], [2, 4]]
+
+
+def test_target_counts_are_summed_only_inside_the_context():
+    import accelerate.utils
+    from transformers.models.mask2former import modeling_mask2former
+
+    from segtutor.training.distributed import counts_summed_across_processes
+
+    with counts_summed_across_processes():
+        assert modeling_mask2former.reduce.keywords == {"reduction": "sum"}
+    assert modeling_mask2former.reduce is accelerate.utils.reduce
