@@ -1,8 +1,8 @@
 """Colab support: every notebook starts with an "Open in Colab" badge and a Colab-only install cell.
 
-The repository's GitHub location is the single constant :data:`REPOSITORY`. ``python -m segtutor.colab
---write`` (re)writes the two header cells of every notebook; ``--check`` (and the test suite) fails when a
-notebook lacks them or when they point at another path.
+The repository's GitHub location is the single constant :data:`segtutor.paths.REPOSITORY` (re-exported
+here). ``python -m segtutor.colab --write`` (re)writes the two header cells of every notebook; ``--check``
+(and the test suite) fails when a notebook lacks them or when they point at another path.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ __all__ = [
     "write_header",
 ]
 
-REPOSITORY = "segtutor/segtutor"
-"""The GitHub ``owner/name`` of this project: the one place that says where the repository lives."""
+from segtutor.paths import REPOSITORY, repo_root
+
 BRANCH = "main"
 
 BADGE_TAG = "colab-badge"
@@ -176,8 +176,6 @@ def write_header(path: str | Path, root: str | Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m segtutor.colab [--write | --check] [NOTEBOOK ...]``."""
-    from segtutor.paths import repo_root
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--write", action="store_true", help="insert or refresh the header cells")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "repo_root"]
+__all__ = ["REPOSITORY", "data_dir", "repo_root"]
+
+REPOSITORY = "segtutor/segtutor"
+"""The GitHub ``owner/name`` of this project: the one place that says where the repository lives."""
 
 
 def repo_root() -> Path:
@@ -27,13 +30,7 @@ def data_dir() -> Path:
         raise FileNotFoundError(
             f"segtutor's data folder {path} does not exist. Clone the repository "
             "(git clone https://github.com/"
-            f"{_repository()}) and install it with `pip install -e .`, "
+            f"{REPOSITORY}) and install it with `pip install -e .`, "
             "or set SEGTUTOR_DATA_DIR to its data/ folder."
         )
     return path
-
-
-def _repository() -> str:
-    from segtutor.colab import REPOSITORY
-
-    return REPOSITORY

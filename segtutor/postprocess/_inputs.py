@@ -1,7 +1,4 @@
-"""Read and check what the post-processing functions receive: model outputs, sizes and padding.
-
-Everything here runs once per batch or once per image, never per query.
-"""
+"""Read and check what the post-processing functions receive: model outputs, sizes and padding."""
 
 from __future__ import annotations
 
@@ -24,20 +21,21 @@ class Batch:
     """Model outputs of a batch, checked, plus what each image needs to be post-processed.
 
     ``mask_sizes[i]`` is the part of the mask grid that shows image ``i`` (the rest is padding);
-    ``target_sizes[i]`` is the size of the map to return, or ``None`` to keep the mask grid.
+    ``target_sizes[i]`` is the size of the map to return (by default the mask grid showing the image,
+    or transformers' 384x384 for Mask2Former in compatible mode).
     """
 
     class_logits: torch.Tensor  # (B, Q, K + 1) float; the last class is "no object"
     mask_logits: torch.Tensor  # (B, Q, h, w) float
     mask_sizes: list[Size]
-    target_sizes: list[Size | None]
+    target_sizes: list[Size]
     mask2former: bool  # only used by compatible mode, which mimics the matching processor
 
     @property
-    def num_labels(self) -> int:
+    def num_labels(self) -> int:  # without "no object"
         return self.class_logits.shape[-1] - 1
 
-    def images(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, Size | None]]:
+    def images(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, Size]]:
         """Yield ``(class_logits (Q, K+1), mask_logits (Q, h_i, w_i), target_size)`` per image."""
         for i, (rows, cols) in enumerate(self.mask_sizes):
             yield self.class_logits[i], self.mask_logits[i, :, :rows, :cols], self.target_sizes[i]
@@ -45,10 +43,10 @@ class Batch:
 
 def read_batch(
     outputs: object,
-    *,
     target_sizes: Sequence[Sequence[int]] | torch.Tensor | None,
     pixel_mask: torch.Tensor | None,
     processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None,
+    *,
     compatible: bool,
 ) -> Batch:
     """Check the inputs of ``semantic``/``instance``/``panoptic`` and bundle them into a `Batch`."""
@@ -59,17 +57,12 @@ def read_batch(
             "compatible=True reproduces transformers, which ignores padding; got pixel_mask/processed_sizes. "
             "Fix: drop them, or use compatible=False to crop the padding."
         )
-    if compatible:
-        mask_sizes = [(height, width)] * batch_size
-    else:
-        mask_sizes = _mask_sizes(pixel_mask, processed_sizes, batch_size, (height, width))
-    return Batch(
-        class_logits=class_logits,
-        mask_logits=mask_logits,
-        mask_sizes=mask_sizes,
-        target_sizes=_target_sizes(target_sizes, batch_size),
-        mask2former=_is_mask2former(outputs) if compatible else False,
-    )
+    mask_sizes = _mask_sizes(pixel_mask, processed_sizes, batch_size, (height, width))
+    mask2former = _is_mask2former(outputs) if compatible else False
+    grids = [TRANSFORMERS_MASK2FORMER_SIZE if mask2former else size for size in mask_sizes]
+    given = _target_sizes(target_sizes, batch_size)
+    targets = [size or grid for size, grid in zip(given, grids, strict=True)]
+    return Batch(class_logits, mask_logits, mask_sizes, targets, mask2former)
 
 
 def _logits(outputs: object) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,10 +144,9 @@ def _mask_sizes(
 ) -> list[Size]:
     """Rows and columns of the mask grid that show each image, given the processor's padding.
 
-    The processor pads every image at the bottom and right to a common size; the masks cover that
-    padded canvas. An image of ``processed`` pixels on a ``padded`` canvas therefore covers
-    ``mask_size * processed / padded`` mask pixels (exact for the processors' sizes, which are
-    multiples of 32, and the models' masks at 1/4 resolution).
+    The processor pads every image at the bottom and right to a common size, which the masks cover: an
+    image of ``processed`` pixels on a ``padded`` canvas covers ``mask_size * processed / padded`` mask
+    pixels (exact for the processors' sizes, multiples of 32, and masks at 1/4 resolution).
     """
     if pixel_mask is None and processed_sizes is None:
         return [mask_size] * batch_size

@@ -11,7 +11,6 @@ from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import (
     exceeds,
     last_mask_index,
-    mask_grid_size,
     nearest_source_indices,
     resize_above,
     resize_like_transformers_mask2former,
@@ -39,23 +38,18 @@ def instance(
 
     Parameters
     ----------
-    outputs : Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput
-        ``class_queries_logits`` ``(B, Q, K + 1)`` (last class = "no object") and
-        ``masks_queries_logits`` ``(B, Q, h, w)``, float.
+    outputs, target_sizes, pixel_mask, processed_sizes :
+        As in `semantic`.
     threshold : float
         Keep an object if class probability x mean mask probability (inside its mask) is at least this.
     mask_threshold : float
-        A mask is where its probability is above this. transformers ignores it (always 0.5): see Notes.
+        A mask is where its probability is above this (transformers ignores it: always 0.5).
     overlap_mask_area_threshold : float
         Accepted for the same signature as transformers, which ignores it too.
-    target_sizes : sequence of (height, width), optional
-        Output size per image, usually the original image size. ``None`` keeps the mask grid.
     return_coco_annotation : bool
         Return ``segmentation`` as transformers' run-length encoding (one list per id, ascending).
     return_binary_maps : bool
         Return ``segmentation`` as ``(n, H, W)`` float32 0/1 masks, one per object (they may overlap).
-    pixel_mask, processed_sizes : optional
-        Where the image is inside the padded batch, as in `semantic`; not allowed with ``compatible``.
     compatible : bool
         ``True`` reproduces transformers' ``post_process_instance_segmentation`` exactly.
 
@@ -67,30 +61,17 @@ def instance(
 
     Notes
     -----
-    Differences from transformers (``compatible=False``, the default):
-
-    * padding is cropped before resizing (pass ``pixel_mask`` or ``processed_sizes``);
-    * a mask is where the probability exceeds ``mask_threshold`` (transformers: always 0.5), both for
-      the mask score (on the model's grid) and for the returned masks, which are resized bilinearly
-      as probabilities and then thresholded; transformers thresholds first (after a 384x384 detour
-      for Mask2Former) and enlarges the blocky result with nearest-neighbour resizing;
-    * the map is int64 (transformers: float32); with ``return_binary_maps`` and no object the result is
-      an empty ``(0, H, W)`` tensor (transformers: the map of -1);
-    * without ``target_sizes`` the map has the size of the mask grid showing the image.
+    Default mode, unlike transformers: padding is cropped; masks are probabilities above
+    ``mask_threshold``, upsampled bilinearly then thresholded (transformers thresholds the 384x384
+    detour at 0.5 and enlarges the blocky result by nearest neighbours); the map is int64 (not float32);
+    with ``return_binary_maps`` and no object the result is an empty ``(0, H, W)`` tensor.
     """
     if return_coco_annotation and return_binary_maps:
         raise ValueError("return_coco_annotation and return_binary_maps cannot both be True; choose one.")
-    batch = read_batch(
-        outputs,
-        target_sizes=target_sizes,
-        pixel_mask=pixel_mask,
-        processed_sizes=processed_sizes,
-        compatible=compatible,
-    )
+    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible)
     results = []
     for class_logits, mask_logits, size in batch.images():
         num_queries = class_logits.shape[0]
-        size = size or mask_grid_size(mask_logits, batch.mask2former)
         # score: the best (query, class) pairs, as many as there are queries
         class_probs = class_logits.softmax(dim=-1)[:, :-1]
         class_scores, pairs = class_probs.flatten().topk(num_queries, sorted=False)
@@ -101,9 +82,7 @@ def instance(
         if batch.mask2former:  # compatible mode: transformers' detour through 384x384
             mask_logits = resize_like_transformers_mask2former(mask_logits)
         mask_probs = mask_logits.sigmoid()
-        in_mask = (
-            mask_logits > 0 if compatible else mask_probs > mask_threshold
-        ).float()  # transformers: 0.5
+        in_mask = (mask_logits > 0 if compatible else mask_probs > mask_threshold).float()
         area = in_mask.flatten(1).sum(dim=1)
         # mask score: mean probability inside the mask (summed as transformers does)
         inside = row_sums((mask_probs * in_mask).flatten(1), num_queries)
@@ -158,19 +137,8 @@ def _paint_like_transformers(
     painting the enlarged ones. The id map is float32, as in transformers.
     """
     rows, cols = nearest_source_indices((in_mask.shape[-2], in_mask.shape[-1]), size, in_mask.device)
-    visible = _copied_pixels(in_mask, rows, cols).flatten(1).any(dim=1)
+    visible = in_mask[:, rows.unique()][:, :, cols.unique()].flatten(1).any(dim=1)
     masks = in_mask[visible]
     segmentation = last_mask_index(masks).index_select(0, rows).index_select(1, cols).float()
-    if not return_masks:
-        return visible, segmentation, None
-    return visible, segmentation, masks.index_select(1, rows).index_select(2, cols).float()
-
-
-def _copied_pixels(masks: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-    """The source pixels that nearest resizing copies (all of them when enlarging)."""
-    copied_rows, copied_cols = rows.unique(), cols.unique()
-    if len(copied_rows) < masks.shape[-2]:
-        masks = masks.index_select(1, copied_rows)
-    if len(copied_cols) < masks.shape[-1]:
-        masks = masks.index_select(2, copied_cols)
-    return masks
+    enlarged = masks.index_select(1, rows).index_select(2, cols).float() if return_masks else None
+    return visible, segmentation, enlarged

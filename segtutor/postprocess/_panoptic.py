@@ -10,7 +10,6 @@ from segtutor.postprocess._inputs import Size, read_batch
 from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import (
     exceeds,
-    mask_grid_size,
     resize_like_transformers_mask2former,
     resized_argmax,
 )
@@ -34,9 +33,8 @@ def panoptic(
 
     Parameters
     ----------
-    outputs : Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput
-        ``class_queries_logits`` ``(B, Q, K + 1)`` (last class = "no object") and
-        ``masks_queries_logits`` ``(B, Q, h, w)``, float.
+    outputs, target_sizes, pixel_mask, processed_sizes :
+        As in `semantic`.
     threshold : float
         Keep a query if its best class probability is above this (and the class is not "no object").
     mask_threshold : float
@@ -45,10 +43,6 @@ def panoptic(
         A query keeps its segment only if the pixels it wins are more than this fraction of its mask.
     label_ids_to_fuse : iterable of int, optional
         Classes whose segments share one id (stuff such as sky). ``None`` fuses nothing.
-    target_sizes : sequence of (height, width), optional
-        Output size per image, usually the original image size. ``None`` keeps the mask grid.
-    pixel_mask, processed_sizes : optional
-        Where the image is inside the padded batch, as in `semantic`; not allowed with ``compatible``.
     compatible : bool
         ``True`` reproduces transformers' ``post_process_panoptic_segmentation`` exactly.
 
@@ -60,37 +54,24 @@ def panoptic(
 
     Notes
     -----
-    Differences from transformers (``compatible=False``, the default):
-
-    * padding is cropped before resizing (pass ``pixel_mask`` or ``processed_sizes``), and masks are
-      resized once from the model's grid (transformers' Mask2Former processor goes through 384x384);
-    * pixels without a segment are -1 (transformers: 0, or a float map of -1 when no query is kept);
-      the map is always int64 (transformers: int32, or float32 when empty);
-    * fused classes get one id and one ``segments_info`` entry (score: the best of the fused queries);
-      transformers repeats the entry per query, and after a fused class reappears its id counter
-      restarts from that class's id, so two different segments can share an id;
-    * without ``target_sizes`` the map has the size of the mask grid showing the image.
+    Default mode, unlike transformers: padding is cropped and masks are upsampled once from the model's
+    grid (as in `semantic`); pixels without a segment are -1 and the map is int64 (transformers: 0 in an
+    int32 map, or a float map of -1 when no query is kept); a fused class gets one id and one
+    ``segments_info`` entry with the best score (transformers repeats the entry per query, and restarts
+    its id counter from the fused id, so two different segments can share an id).
     """
-    batch = read_batch(
-        outputs,
-        target_sizes=target_sizes,
-        pixel_mask=pixel_mask,
-        processed_sizes=processed_sizes,
-        compatible=compatible,
-    )
+    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible)
     fuse = set(label_ids_to_fuse or ())
     results = []
     for class_logits, mask_logits, size in batch.images():
-        size = size or mask_grid_size(mask_logits, batch.mask2former)
         # score: each query's most likely class and its probability
         scores, labels = class_logits.softmax(dim=-1).max(dim=-1)
         # keep: confident queries that found something (the last class means "no object")
         keep = labels.ne(batch.num_labels) & (scores > threshold)
         scores, labels, mask_logits = scores[keep], labels[keep], mask_logits[keep]
-        if len(scores) == 0:
-            results.append(
-                {"segmentation": _no_segment_map(size, compatible, scores.device), "segments_info": []}
-            )
+        if len(scores) == 0:  # transformers returns a float map of -1
+            empty = torch.full(size, -1.0) if compatible else torch.full(size, -1, dtype=torch.long)
+            results.append({"segmentation": empty.to(scores.device), "segments_info": []})
             continue
         # upsample -> argmax: each pixel goes to the query with the highest score-weighted probability
         if compatible:
@@ -123,11 +104,7 @@ def _owner_and_mask_area_like_transformers(
     """
     if mask2former:
         mask_logits = resize_like_transformers_mask2former(mask_logits)
-    mask_probs = mask_logits.sigmoid()
-    if mask_probs.shape[-2:] != size:
-        return resized_argmax(mask_probs, size, scores, mask_threshold)
-    weighted = mask_probs.mul_(scores.view(-1, 1, 1))
-    return weighted.argmax(dim=0), (weighted >= mask_threshold).flatten(1).sum(dim=1)
+    return resized_argmax(mask_logits.sigmoid(), size, scores, mask_threshold)
 
 
 def _segment_ids(
@@ -157,9 +134,3 @@ def _segment_ids(
         if label in fuse:
             fused_ids[label] = segment_id
     return ids, segments_info
-
-
-def _no_segment_map(size: Size, compatible: bool, device: torch.device) -> torch.Tensor:
-    if compatible:  # transformers returns a float map of -1 when no query is kept
-        return torch.full(size, -1.0, device=device)
-    return torch.full(size, -1, dtype=torch.long, device=device)

@@ -51,31 +51,23 @@ def semantic(
 
     Notes
     -----
-    Differences from transformers (``compatible=False``, the default):
-
-    * the padding the processor added for batching is cropped before resizing, so an image gives the
-      same map alone or in a padded batch (pass ``pixel_mask`` or ``processed_sizes``);
-    * scores are computed on the model's mask grid and resized once; transformers' Mask2Former
-      processor first resizes all masks to 384x384 (ignoring the aspect ratio), MaskFormer's does not;
-    * without ``target_sizes`` the map has the size of the mask grid showing the image (padding cropped).
+    Default mode, unlike transformers: the padding added for batching is cropped (pass ``pixel_mask``
+    or ``processed_sizes``), so an image gives the same map alone or in a padded batch; scores are
+    computed on the model's mask grid and upsampled once (transformers' Mask2Former processor first
+    resizes every mask to 384x384, ignoring the aspect ratio); without ``target_sizes`` the map has the
+    size of the mask grid showing the image.
     """
-    batch = read_batch(
-        outputs,
-        target_sizes=target_sizes,
-        pixel_mask=pixel_mask,
-        processed_sizes=processed_sizes,
-        compatible=compatible,
-    )
+    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible)
     results = []
     for scores, size in zip(_class_scores(batch, compatible), batch.target_sizes, strict=True):
         if return_segmentation_scores:
-            scores = scores if size is None else resize(scores, size)
+            scores = scores if scores.shape[-2:] == size else resize(scores, size)
             results.append(
                 SemanticSegmentationPostProcessorOutput(
                     data={"segmentation": scores.argmax(dim=0), "segmentation_scores": scores}
                 )
             )
-        elif size is None:
+        elif scores.shape[-2:] == size:
             results.append(scores.argmax(dim=0))
         elif compatible:  # upsample -> argmax with transformers' values, a few classes at a time
             results.append(resized_argmax(scores, size)[0])

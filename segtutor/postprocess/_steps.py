@@ -40,7 +40,8 @@ def resized_argmax(
     best = owner = None
     counts = []
     for start in range(0, len(planes), step):
-        values = resize(planes[start : start + step], size)
+        chunk = planes[start : start + step]
+        values = resize(chunk, size) if chunk.shape[-2:] != size else chunk.clone()
         if weights is not None:
             values.mul_(weights[start : start + step].view(-1, 1, 1))
         if threshold is not None:
@@ -57,11 +58,6 @@ def resized_argmax(
 def resize_like_transformers_mask2former(mask_logits: torch.Tensor) -> torch.Tensor:
     """transformers' Mask2Former processor resizes mask logits to 384x384 first, whatever the image."""
     return resize(mask_logits, TRANSFORMERS_MASK2FORMER_SIZE)
-
-
-def mask_grid_size(mask_logits: torch.Tensor, mask2former: bool) -> Size:
-    """Size of the maps returned without ``target_sizes`` (384x384 for transformers' Mask2Former)."""
-    return TRANSFORMERS_MASK2FORMER_SIZE if mask2former else (mask_logits.shape[-2], mask_logits.shape[-1])
 
 
 def nearest_source_indices(
