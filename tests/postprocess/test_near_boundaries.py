@@ -97,11 +97,12 @@ def plain_upsampling(monkeypatch):
         monkeypatch.setattr(module, "Upsampling", _near_boundaries.PlainUpsampling)
 
 
-def _agreement(ours, reference) -> float:
+def _agrees(ours, reference) -> bool:
+    """Same segments, and the maps equal on 99.9 % of the pixels (all but 5 on tiny maps)."""
     if isinstance(ours, dict):
         assert ours["segments_info"] == reference["segments_info"]
         ours, reference = ours["segmentation"], reference["segmentation"]
-    return float((ours == reference).float().mean())
+    return int((ours != reference).sum()) <= max((1 - AGREEMENT) * ours.numel(), 5)
 
 
 @pytest.mark.parametrize("task", [semantic, instance, panoptic], ids=lambda f: f.__name__)
@@ -112,7 +113,7 @@ def test_default_mode_agrees_with_its_plain_reference_on_synthetic_outputs(synth
     ours = task(outputs, target_sizes=sizes)
     request.getfixturevalue("plain_upsampling")
     reference = task(outputs, target_sizes=sizes)
-    assert _agreement(ours[0], reference[0]) >= AGREEMENT
+    assert _agrees(ours[0], reference[0])
 
 
 @pytest.mark.parametrize("task", [semantic, instance, panoptic], ids=lambda f: f.__name__)
@@ -130,4 +131,4 @@ def test_default_mode_agrees_with_its_plain_reference_on_model_outputs(
     request.getfixturevalue("plain_upsampling")
     reference = task(outputs, target_sizes=sizes, pixel_mask=pixel_mask)
     for image in range(len(sizes)):
-        assert _agreement(ours[image], reference[image]) >= AGREEMENT
+        assert _agrees(ours[image], reference[image])
