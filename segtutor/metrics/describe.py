@@ -118,8 +118,12 @@ def review_panoptic_prediction(
         else:
             (review.found if iou > 0.5 else review.rough)[name] += 1
     for t, name in enumerate(truth_labels):
-        if t not in paired_truth:
-            (review.missed.update([name]) if name in thing_names else review.stuff_missed.append(name))
+        if t in paired_truth:
+            continue
+        if name in thing_names:
+            review.missed[name] += 1
+        else:
+            review.stuff_missed.append(name)
     paired_predictions = {p for _, p, _ in pairs}
     for p, (name, _) in enumerate(predicted):
         if p not in paired_predictions and name in thing_names:
@@ -250,8 +254,11 @@ def _count(n: int, name: str) -> str:
 
 
 def _join(parts) -> str:
+    """"a", "a and b", "a, b and c" (empty for no parts)."""
     parts = list(parts)
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else ""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _listing(counter: Counter) -> str:
