@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "choose_device": "segtutor.runtime",
     "hub_status": "segtutor.runtime",
     "in_colab": "segtutor.runtime",
+    "share_cpus": "segtutor.runtime",
     "versions": "segtutor.runtime",
     "data_dir": "segtutor.paths",
     "example_images": "segtutor.examples",

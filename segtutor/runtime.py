@@ -1,4 +1,4 @@
-"""Runtime facts a lesson needs: versions, the compute device, Colab, and whether the Hub answers.
+"""Runtime facts a lesson needs: versions, the compute device, Colab, whether the Hub answers, CPU sharing.
 
 Everything here is cheap and never hangs: the Hub check gives up after ``timeout`` seconds (2 s by default)
 and respects ``HF_HUB_OFFLINE``, so a classroom without network gets an answer at once.
@@ -16,13 +16,18 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from segtutor.cpu_sharing import CpuSharing, share_cpus, usable_cpus
+
 __all__ = [
+    "CpuSharing",
     "HubStatus",
     "choose_device",
     "device_summary",
     "hub_offline_requested",
     "hub_status",
     "in_colab",
+    "share_cpus",
+    "usable_cpus",
     "versions",
 ]
 

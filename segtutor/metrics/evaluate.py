@@ -16,6 +16,7 @@ from typing import Any, Literal
 import torch
 
 from segtutor.categories import Category
+from segtutor.cpu_sharing import rebalance
 from segtutor.data.targets import Sample
 from segtutor.metrics._postprocess import family, postprocess_batch
 from segtutor.metrics.instance import InstanceScorer
@@ -133,6 +134,7 @@ def evaluate(
         else:
             pairs = ((batch, predict(batch)) for batch in batches)
         for batch, predictions in pairs:
+            rebalance()  # a fair share of the CPUs when other kernels are busy (segtutor.cpu_sharing)
             for t in tasks:
                 for prediction, sample in zip(predictions[t], batch, strict=True):
                     scorers[t].update(prediction, sample)

@@ -22,6 +22,7 @@ from accelerate.utils import gather_object, set_seed
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from segtutor.cpu_sharing import rebalance
 from segtutor.training.distributed import (
     counts_summed_across_processes,
     make_accelerator,
@@ -203,6 +204,7 @@ def train(
                disable=not (progress and accelerator.is_main_process))
     with _loss_normalisation(accelerator):
         for batch in batches:
+            rebalance()  # a fair share of the CPUs when other kernels are busy (segtutor.cpu_sharing)
             loss = training_step(model, move_to_device(batch, accelerator.device), optimizer, accelerator,
                                  max_grad_norm=config.max_grad_norm)
             running_loss, n_losses = running_loss + loss, n_losses + 1
