@@ -44,7 +44,9 @@ def exercises_checked(notebook) -> tuple[str, ...]:
     found: list[str] = []
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            found += [q for q in _CHECK_CALL.findall(cell.source) if q not in found]
+            for question in _CHECK_CALL.findall(cell.source):
+                if question not in found:
+                    found.append(question)
     return tuple(found)
 
 
