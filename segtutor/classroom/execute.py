@@ -6,15 +6,18 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Execution", "first_error", "run_notebook"]
+__all__ = ["Execution", "first_error", "run_notebook", "stop_all"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PAPERMILL_TAGS = {"papermill-error-cell-tag", "injected-parameters"}
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_running: set[subprocess.Popen] = set()  # the papermill children now running, for stop_all()
+_running_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def run_notebook(
     timeout: float,
     kernel_name: str = "python3",
     threads: int | None = None,
+    cwd: Path | None = None,
 ) -> Execution:
     """Execute ``source`` top to bottom into ``output`` with papermill, never longer than ``timeout``.
 
@@ -91,6 +95,8 @@ def run_notebook(
     threads : int, optional
         Set ``OMP_NUM_THREADS`` (and MKL's, OpenBLAS's) for the kernel, so that several notebooks run side
         by side share the CPU cores; ``None`` leaves the environment as it is.
+    cwd : Path, optional
+        The kernel's working folder; default: the folder of ``source``, as when the learner ran it.
 
     Returns
     -------
@@ -100,7 +106,15 @@ def run_notebook(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     output.unlink(missing_ok=True)
-    options = ["--cwd", str(output.parent), "-k", kernel_name, "--no-progress-bar", "--log-level", "ERROR"]
+    options = [
+        "--cwd",
+        str(cwd or source.parent),
+        "-k",
+        kernel_name,
+        "--no-progress-bar",
+        "--log-level",
+        "ERROR",
+    ]
     command = [sys.executable, "-m", "papermill", str(source), str(output), *options]
     env = dict(os.environ)
     if threads is not None:
@@ -109,12 +123,20 @@ def run_notebook(
     child = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
+    with _running_lock:
+        _running.add(child)
     try:
         _, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_tree(child)
         reason = f"stopped after {timeout:g} s, the time limit for one notebook (--timeout)"
         return Execution("timeout", reason, time.perf_counter() - start, output)
+    except BaseException:  # Ctrl-C: leave no kernel behind
+        _kill_tree(child)
+        raise
+    finally:
+        with _running_lock:
+            _running.discard(child)
     seconds = time.perf_counter() - start
     if output.is_file():
         try:
@@ -129,6 +151,14 @@ def run_notebook(
             "error", f"papermill failed: {lines[-1][:200] if lines else 'no message'}", seconds, output
         )
     return Execution("ok", "", seconds, output)
+
+
+def stop_all() -> None:
+    """Kill every notebook run now in progress, with its kernel (for Ctrl-C while runs go on in threads)."""
+    with _running_lock:
+        children = list(_running)
+    for child in children:
+        _kill_tree(child)
 
 
 def _kill_tree(child: subprocess.Popen) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from segtutor.classroom.lessons import Lesson, identify_lesson
 from segtutor.classroom.outcomes import has_every_outcome, read_outcomes
 
 __all__ = ["EXECUTE_MODES", "Graded", "find_submissions", "grade", "learner_name"]
+
+_DOWNLOAD_COPY = re.compile(r"\s*\(\d+\)$")
 
 EXECUTE_MODES = ("auto", "always", "never")
 """``auto``: run a notebook only when its saved outputs lack a self-check line of some exercise;
@@ -86,7 +89,7 @@ def learner_name(relative: Path, lesson: str | None) -> str:
     """
     if len(relative.parts) > 1:
         return relative.parts[0]
-    name = relative.stem
+    name = _DOWNLOAD_COPY.sub("", relative.stem)
     if lesson:
         at = name.casefold().find(lesson.casefold())
         if at >= 0:
@@ -119,7 +122,7 @@ def grade(
     lessons : dict of str to Lesson
         From :func:`segtutor.classroom.find_lessons`.
     work_dir : Path
-        Executed copies go to ``work_dir / <path inside folder>``; the kernel runs in that copy's folder.
+        Executed copies go to ``work_dir / <path inside folder>``; the kernel runs in the submission's folder.
     execute : {"auto", "always", "never"}
         See :data:`EXECUTE_MODES`.
     timeout : float

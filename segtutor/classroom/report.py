@@ -6,6 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from segtutor.classroom.execute import stop_all
 from segtutor.classroom.grading import Graded, find_submissions, grade
 from segtutor.classroom.lessons import find_lessons
 from segtutor.classroom.tables import write_csv, write_markdown
@@ -92,7 +93,12 @@ def class_report(
         )
 
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        rows = sorted(pool.map(one, paths), key=lambda row: (row.learner, row.file))
+        try:
+            rows = sorted(pool.map(one, paths), key=lambda row: (row.learner, row.file))
+        except KeyboardInterrupt:  # stop the runs now instead of waiting for them
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all()
+            raise
     write_csv(rows, out_dir / CSV_NAME)
     settings = f"Execute mode `{execute}`, at most {timeout:g} s per notebook, {parallel} at a time."
     write_markdown(rows, out_dir / MARKDOWN_NAME, settings=settings)

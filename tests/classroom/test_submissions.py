@@ -23,7 +23,7 @@ LESSONS = {stem: Lesson(stem, ("Exercise 1",)) for stem in ("01_types", "01_type
         ("bob_01_types.ipynb", "bob"),
         ("01_types - Bob Smith.ipynb", "Bob Smith"),
         ("Copy of 01_types.ipynb", "Copy of 01_types"),
-        ("carol (Copy of 01_TYPES).ipynb", "carol (Copy of"),
+        ("carol_01_TYPES (1).ipynb", "carol"),
     ],
 )
 def test_learner_is_the_folder_or_the_file_name_without_the_lesson(relative, learner):
