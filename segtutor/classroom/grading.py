@@ -143,9 +143,13 @@ def grade(
     relative = path.relative_to(folder)
     try:
         notebook = nbformat.read(path, as_version=4)
+        if not isinstance(notebook.get("cells"), list):
+            raise ValueError("it has no list of cells")
     except Exception as err:  # any unreadable file is a row of the report, not a crash
         reason = f"not a readable notebook ({type(err).__name__}: {_first_line(err)})"
-        return Graded(learner_name(relative, None), "", str(relative), "malformed", reason)
+        named = identify_lesson(path.name, None, lessons)  # the file name may still say which lesson
+        stem = named.stem if named else ""
+        return Graded(learner_name(relative, stem or None), stem, str(relative), "malformed", reason)
     lesson = identify_lesson(path.name, notebook, lessons)
     if lesson is None:
         reason = (

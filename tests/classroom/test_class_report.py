@@ -104,8 +104,9 @@ def test_report_says_who_passed_which_exercise_and_why_others_failed(tmp_path, l
     summary = (out / "class_report.md").read_text(encoding="utf-8")
     assert "| alice | ok | ✓ | ✓ | 2/2 |" in summary and "| bob | ok | ✗ | ✓ | 1/2 |" in summary
     assert "| carol | ok | – | – | 0/2 |" in summary
-    # pass rates count all six notebooks of the lesson: alice, erin right on 1; alice, bob, erin on 2
-    assert "| **pass rate** | | 2/6 (33 %) | 3/6 (50 %) | |" in summary
+    assert "| frank | malformed |  |  | 0/2 |" in summary  # its file name says which lesson
+    # pass rates count all 7 notebooks of the lesson: alice, erin right on 1; alice, bob, erin on 2
+    assert "| **pass rate** | | 2/7 (29 %) | 3/7 (43 %) | |" in summary
     assert "* **dave**, `dave/91_tiny_lesson.ipynb`: error: cell 4" in summary
     assert "* **frank**" in summary and "* **grace**" in summary and "* **alice**" not in summary
 
@@ -134,6 +135,18 @@ def test_a_notebook_past_its_time_limit_is_stopped_and_reported(tmp_path):
     run = run_notebook(source, tmp_path / "out" / "slow.ipynb", timeout=8)
     assert run.status == "timeout"
     assert run.reason == "stopped after 8 s, the time limit for one notebook (--timeout)"
+
+
+@pytest.mark.parametrize(
+    "text", ['{"cells": [', "[1, 2]", '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "\u00ff"]
+)
+def test_a_file_that_is_no_notebook_is_reported_as_malformed(tmp_path, lessons, text):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / f"frank_{LESSON}.ipynb").write_text(text, encoding="latin-1")
+    [row] = class_report(folder, tmp_path / "report", lessons_dir=lessons, execute="never")
+    assert (row.learner, row.lesson, row.status) == ("frank", LESSON, "malformed")
+    assert row.reason.startswith("not a readable notebook (")
 
 
 def test_no_notebooks_is_an_error_with_exit_code_2(tmp_path, lessons, capsys):
