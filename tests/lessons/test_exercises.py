@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from segtutor.exercises import check
+from segtutor.exercises import check, read_feedback_line
 
 
 def test_unanswered_is_reported_not_judged():
@@ -25,3 +25,24 @@ def test_wrong_answers_are_rejected_with_the_hint(answer, expected):
     feedback = check("Q", answer, expected, hint="count the outlines")
     assert feedback.status == "wrong"
     assert "Hint: count the outlines" in feedback.text
+
+
+@pytest.mark.parametrize(
+    "answer, status", [(None, "unanswered"), (3, "correct"), (4, "wrong"), ("3\n", "wrong")]
+)
+def test_feedback_text_reads_back_as_its_question_and_status(answer, status):
+    text = check("Exercise 12", answer, 3, hint="count").text
+    assert read_feedback_line(text.splitlines()[0]) == ("Exercise 12", status)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Exercise 1: correctly done",
+        " Exercise 1: correct (1).",
+        "Q: correct (1).",
+        "exercise 1: correct (1).",
+    ],
+)
+def test_lines_that_only_look_like_feedback_are_not_read(line):
+    assert read_feedback_line(line) is None
