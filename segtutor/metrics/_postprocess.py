@@ -110,6 +110,10 @@ def postprocess_batch(
         "instance": {"threshold": instance_threshold, "return_binary_maps": True, **common},
         "semantic": {},
     }
+    if kind == "eomt":  # its processor pads to a square without pixel_mask: its size locates each image
+        for task in settings:
+            settings[task]["size"] = dict(processor.size)
+        settings["panoptic"]["stuff_classes"] = sorted(stuff_ids)  # the name EoMT's own processor uses
     if postprocessor not in ("auto", "segtutor", "transformers"):
         raise ValueError(
             f"postprocessor must be 'auto', 'segtutor' or 'transformers', got {postprocessor!r}."
