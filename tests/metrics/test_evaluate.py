@@ -199,7 +199,7 @@ def test_no_samples_is_explained() -> None:
 
 
 def test_other_models_are_refused() -> None:
-    with pytest.raises(TypeError, match="DETR, MaskFormer and Mask2Former"):
+    with pytest.raises(TypeError, match="DETR, MaskFormer, Mask2Former and EoMT"):
         evaluate(torch.nn.Linear(2, 2), None, SAMPLES)
 
 
