@@ -63,6 +63,9 @@ answer_2 = round(decoder_millions["Mask2Former Swin-T"] - decoder_millions["Mask
 answer_3 = 300 // 50
 # 4. At 1/8 of 384 pixels the map is 48 × 48 positions (section 3, "Memory").
 answer_4 = (384 // 8) ** 2
+# 5. EoMT has no pixel decoder (section 1): the ViT's own blocks do that work, so the EoMT-L row of the
+#    stored real-size table shows 0 millions of parameters there.
+answer_5 = 0.0
 """,
 }
 """Lesson stem → the code of its answer cell, solved."""

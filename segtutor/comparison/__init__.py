@@ -1,5 +1,5 @@
-"""DETR vs MaskFormer vs Mask2Former: parameters per component, CPU latency, paper numbers, convergence,
-and why a DETR finds no segment (:func:`diagnose_detr`).
+"""DETR vs MaskFormer vs Mask2Former vs EoMT: parameters per component, CPU latency, paper numbers,
+convergence, and why a DETR finds no segment (:func:`diagnose_detr`).
 
 Everything returns small :class:`~segtutor.metrics.Table` objects (rows of dicts with ``to_markdown()``).
 The slow real-size tables are computed once by ``python -m segtutor.comparison.build_data`` and read back

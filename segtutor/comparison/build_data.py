@@ -38,7 +38,7 @@ from segtutor.comparison.papers import PAPERS, paper_results
 from segtutor.comparison.parameters import build_model, parameter_table, real_size_config
 from segtutor.metrics.table import Table
 
-__all__ = ["REAL_SIZE_NAMES", "build_architectures", "load_architectures", "main"]
+__all__ = ["EOMT_SMALLER_NAMES", "REAL_SIZE_NAMES", "build_architectures", "load_architectures", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +47,20 @@ REAL_SIZE_NAMES: dict[str, str] = {
     "detr": "DETR R50 (panoptic)",
     "maskformer": "MaskFormer Swin-T",
     "mask2former": "Mask2Former Swin-T",
+    "eomt": "EoMT-L (ViT-L/16)",
 }
+
+#: EoMT's smaller released sizes, counted and timed beside EoMT-L (same layout, narrower or shallower ViT).
+EOMT_SMALLER_NAMES: dict[str, str] = {"small": "EoMT-S (ViT-S/16)", "base": "EoMT-B (ViT-B/16)"}
 
 DETR_WITHOUT_MASK_HEAD = "DETR R50 without its mask head (boxes only)"
 
 NOTES = [
     "Real-size models are built offline from transformers configs with random weights; the parameter counts "
     "are those of facebook/detr-resnet-50-panoptic, facebook/maskformer-swin-tiny-coco and "
-    "facebook/mask2former-swin-tiny-coco-panoptic.",
+    "facebook/mask2former-swin-tiny-coco-panoptic; EoMT-S/B/L those of "
+    "tue-mps/coco_panoptic_eomt_small_640_2x, ..._base_640_2x and ..._large_640 (640×640 input; at another "
+    "input size only the position embeddings change).",
     "DETR uses transformers' ResNet-50 (use_timm_backbone=False). The official checkpoint uses timm's "
     "resnet50: same layers and the same 23,454,912 backbone parameters; only parameter names differ. "
     "BatchNorm is frozen "
@@ -64,6 +70,10 @@ NOTES = [
     "DETR's panoptic mask head upsamples attention maps with an FPN-style convolution stack once per query "
     "(100 queries), so it dominates DETR's latency at high resolution; MaskFormer's per-pixel decoder runs "
     "once per image (MaskFormer paper, Sec. 5). The row without the mask head isolates that cost.",
+    "EoMT's ViT takes one fixed input size (its position embeddings); for the latency table it is built for "
+    "the same square input as the others. EoMT runs every image through all ViT blocks plus 200 query "
+    "tokens in the last 4; it has no pixel decoder and no separate transformer decoder, and after mask "
+    "annealing no masked attention at inference.",
 ]
 
 
@@ -87,8 +97,10 @@ def build_architectures(
     checkpoints: str | Path | None = None,
 ) -> dict[str, Any]:
     """Compute every architecture table; return a JSON-ready document of :meth:`Table.as_dict` tables."""
-    real_configs = {a: real_size_config(a) for a in ("detr", "maskformer", "mask2former")}
+    real_configs = {a: real_size_config(a) for a in ("detr", "maskformer", "mask2former", "eomt")}
+    eomt_configs = {name: real_size_config("eomt", variant=v) for v, name in EOMT_SMALLER_NAMES.items()}
     meta_models = {REAL_SIZE_NAMES[a]: build_model(c, device="meta") for a, c in real_configs.items()}
+    meta_models.update({name: build_model(c, device="meta") for name, c in eomt_configs.items()})
     tables: dict[str, Table] = {
         "parameters_real": parameter_table(meta_models, title="Real-size models: parameters per component"),
         "papers": paper_results(),
@@ -99,7 +111,11 @@ def build_architectures(
         tables["parameters_toy"] = parameter_table(toy, title="Bundled toy models: parameters per component")
     if latency:
         logger.info("Timing the real-size models at %d×%d (a few minutes on 2 cores)...", size, size)
-        real = {name: build_model(real_configs[a], device="cpu") for a, name in REAL_SIZE_NAMES.items()}
+        # EoMT built for the same input as the others
+        at_size = {**real_configs, "eomt": real_size_config("eomt", image_size=size)}
+        real = {name: build_model(at_size[a], device="cpu") for a, name in REAL_SIZE_NAMES.items()}
+        for variant, name in EOMT_SMALLER_NAMES.items():
+            real[name] = build_model(real_size_config("eomt", variant=variant, image_size=size), device="cpu")
         # DETR's mask head runs once per query; timing DETR without it shows what that costs.
         real[DETR_WITHOUT_MASK_HEAD] = real[REAL_SIZE_NAMES["detr"]].detr
         tables["latency_real"] = measure_latency(

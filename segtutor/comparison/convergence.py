@@ -1,4 +1,4 @@
-"""Convergence of the three bundled toy models: validation PQ against training steps, from their logs.
+"""Convergence of the bundled toy models: validation PQ against training steps, from their logs.
 
 The bundled checkpoints (``data/checkpoints/toy-<architecture>-panoptic``) were trained with the same step
 budget, batch size and evaluation cadence, and each saved a ``training_log.json``::
@@ -36,6 +36,7 @@ ARCHITECTURE_NAMES: dict[str, str] = {
     "detr": "DETR",
     "maskformer": "MaskFormer",
     "mask2former": "Mask2Former",
+    "eomt": "EoMT",
 }
 
 _CURVE_KEYS = ("PQ", "PQ_th", "PQ_st", "SQ", "RQ", "mAP", "mIoU")
@@ -89,7 +90,7 @@ def build_convergence(folders: Mapping[str, str | Path]) -> dict[str, Any]:
     Parameters
     ----------
     folders : mapping of str to path
-        Architecture (``"detr"``, ``"maskformer"``, ``"mask2former"``) → checkpoint folder with a
+        Architecture (``"detr"``, ``"maskformer"``, ``"mask2former"``, ``"eomt"``) → checkpoint folder with a
         ``training_log.json``.
 
     Returns

@@ -1,7 +1,11 @@
 """What the papers report: COCO panoptic ``val2017`` PQ and training length, with the source table.
 
-Only comparable backbones are listed (ResNet-50 and Swin-T); DETR was published with ResNet backbones only.
-All numbers are single-scale, in %, on the 133 COCO panoptic categories (80 things, 53 stuff).
+For DETR, MaskFormer and Mask2Former only comparable backbones are listed (ResNet-50 and Swin-T); DETR was
+published with ResNet backbones only. EoMT is published with plain ViTs only (DINOv2-pretrained ViT-S, B,
+L, g; no ResNet or Swin-T), so its rows are not backbone-matched to the others: they are the sizes of its
+released checkpoints. All numbers are single-scale, in %, on the 133 COCO panoptic categories (80 things,
+53 stuff). Speed (``FPS``) is listed only where the source gives it with its hardware; FPS measured on
+different GPUs and software are not comparable with each other.
 """
 
 from __future__ import annotations
@@ -23,10 +27,17 @@ PAPERS: dict[str, str] = {
         "Cheng et al., Masked-attention Mask Transformer for Universal Image Segmentation, CVPR 2022, "
         "arXiv:2112.01527"
     ),
+    "EoMT": (
+        "Kerssies et al., Your ViT is Secretly an Image Segmentation Model, CVPR 2025, arXiv:2503.19108; "
+        "numbers from the authors' model zoo, github.com/tue-mps/eomt, model_zoo/dinov2.md"
+    ),
 }
 
 #: One row per (architecture, backbone). ``epochs`` is a string because DETR's is "500+25": 500 epochs of box
-#: training, then 25 epochs for the mask head with everything else frozen (DETR paper, Sec. 4.4).
+#: training, then 25 epochs for the mask head with everything else frozen (DETR paper, Sec. 4.4). EoMT's
+#: epochs: 12 for ViT-L (the authors' configs, ``max_epochs: 12``), twice as long for the "2x" ViT-S and ViT-B
+#: checkpoints; its PQ_th / PQ_st are not in the model zoo (``None``). ``input``: the images the PQ is
+#: measured on (the older papers resize the short side to 800 px; EoMT pads to a fixed square).
 PAPER_RESULTS: list[dict[str, Any]] = [
     {
         "architecture": "DETR",
@@ -36,6 +47,9 @@ PAPER_RESULTS: list[dict[str, Any]] = [
         "PQ_th": 48.2,
         "PQ_st": 36.3,
         "params_M": None,
+        "input": "800 short side",
+        "FPS": None,
+        "hardware": None,
         "source": "DETR paper, Table 5 (epochs: Mask2Former paper, Table 1)",
     },
     {
@@ -46,6 +60,9 @@ PAPER_RESULTS: list[dict[str, Any]] = [
         "PQ_th": 51.0,
         "PQ_st": 39.8,
         "params_M": 45,
+        "input": "800 short side",
+        "FPS": None,
+        "hardware": None,
         "source": "MaskFormer paper, Table 3 (epochs: Mask2Former paper, Table 1)",
     },
     {
@@ -56,6 +73,9 @@ PAPER_RESULTS: list[dict[str, Any]] = [
         "PQ_th": 51.7,
         "PQ_st": 41.7,
         "params_M": 42,
+        "input": "800 short side",
+        "FPS": None,
+        "hardware": None,
         "source": "MaskFormer paper, Table 3 (epochs: Mask2Former paper, Table I)",
     },
     {
@@ -66,6 +86,9 @@ PAPER_RESULTS: list[dict[str, Any]] = [
         "PQ_th": 57.7,
         "PQ_st": 43.0,
         "params_M": 44,
+        "input": "800 short side",
+        "FPS": None,
+        "hardware": None,
         "source": "Mask2Former paper, Table 1",
     },
     {
@@ -76,8 +99,32 @@ PAPER_RESULTS: list[dict[str, Any]] = [
         "PQ_th": 59.3,
         "PQ_st": 44.0,
         "params_M": 47,
+        "input": "800 short side",
+        "FPS": None,
+        "hardware": None,
         "source": "Mask2Former paper, Table I (appendix A.1)",
     },
+    *(
+        {
+            "architecture": "EoMT",
+            "backbone": backbone,
+            "epochs": epochs,
+            "PQ": pq,
+            "PQ_th": None,
+            "PQ_st": None,
+            "params_M": None,
+            "input": side,
+            "FPS": fps,
+            "hardware": "H100, torch.compile",
+            "source": "EoMT model zoo (tue-mps/eomt, model_zoo/dinov2.md), COCO panoptic table",
+        }
+        for backbone, epochs, pq, side, fps in (
+            ("ViT-S (DINOv2)", "24 (2x)", 46.7, "640×640", 330),
+            ("ViT-B (DINOv2)", "24 (2x)", 51.6, "640×640", 261),
+            ("ViT-L (DINOv2)", "12", 56.0, "640×640", 128),
+            ("ViT-L (DINOv2)", "12", 58.3, "1280×1280", 30),
+        )
+    ),
 ]
 
 

@@ -1,13 +1,17 @@
-"""Where the parameters of DETR, MaskFormer and Mask2Former live: counts per component.
+"""Where the parameters of DETR, MaskFormer, Mask2Former and EoMT live: counts per component.
 
-The three models share one layout, which the course draws as four boxes:
+The four models share one layout, which the course draws as four boxes:
 
-* **backbone**: the image feature extractor (ResNet or Swin);
+* **backbone**: the image feature extractor (ResNet, Swin; EoMT: the whole plain ViT, patch embedding and
+  every block, the last ones included, where the queries join the patch tokens);
 * **pixel decoder / encoder**: what turns backbone features into per-pixel features (DETR: input projection +
-  Transformer encoder; MaskFormer: FPN; Mask2Former: multi-scale deformable-attention encoder + FPN);
-* **transformer decoder**: learned queries attending to image features;
+  Transformer encoder; MaskFormer: FPN; Mask2Former: multi-scale deformable-attention encoder + FPN; EoMT:
+  none, 0 parameters);
+* **transformer decoder**: learned queries attending to image features (EoMT: only the query embeddings,
+  since the ViT's own last blocks do the decoding);
 * **heads**: per-query class predictor and mask (and, for DETR, box) prediction. DETR's mask head, an
-  FPN-style convolutional upsampler run once *per query*, is counted here.
+  FPN-style convolutional upsampler run once *per query*, is counted here, as is EoMT's mask module (an MLP
+  per query and two transposed-convolution blocks that upsample the patch tokens once per image).
 
 The real-size models can be built on PyTorch's ``meta`` device: parameters get shapes but no memory, so
 counting the 40-50M parameters of each model takes a fraction of a second and no RAM.
@@ -22,6 +26,8 @@ import torch
 from transformers import (
     DetrConfig,
     DetrForSegmentation,
+    EomtConfig,
+    EomtForUniversalSegmentation,
     Mask2FormerConfig,
     Mask2FormerForUniversalSegmentation,
     MaskFormerConfig,
@@ -36,6 +42,7 @@ from segtutor.metrics.table import Table
 
 __all__ = [
     "COMPONENTS",
+    "EOMT_SIZES",
     "build_model",
     "component_parameters",
     "parameter_table",
@@ -65,12 +72,27 @@ _PREFIXES: dict[str, dict[str, tuple[str, ...]]] = {
         "transformer decoder": ("detr.model.decoder.", "detr.model.query_position_embeddings."),
         "heads": ("detr.class_labels_classifier.", "detr.bbox_predictor.", "mask_head.", "bbox_attention."),
     },
+    "eomt": {
+        "backbone": ("embeddings.", "layers.", "layernorm."),
+        "pixel decoder / encoder": (),
+        "transformer decoder": ("query.",),
+        "heads": ("class_predictor.", "mask_head.", "upscale_block."),
+    },
+}
+
+#: EoMT's ViT sizes (DINOv2 ViT-S/14, B/14, L/14 with registers, used at patch 16 as in the official
+#: checkpoints): hidden width, blocks, attention heads.
+EOMT_SIZES: dict[str, tuple[int, int, int]] = {
+    "small": (384, 12, 6),
+    "base": (768, 12, 12),
+    "large": (1024, 24, 16),
 }
 
 _MODEL_CLASSES: dict[str, type[PreTrainedModel]] = {
     "mask2former": Mask2FormerForUniversalSegmentation,
     "maskformer": MaskFormerForInstanceSegmentation,
     "detr": DetrForSegmentation,
+    "eomt": EomtForUniversalSegmentation,
 }
 
 _STAGES = ["stage1", "stage2", "stage3", "stage4"]
@@ -81,18 +103,20 @@ def _architecture(model_or_config: Any) -> str:
     model_type = getattr(config, "model_type", None)
     if model_type not in _PREFIXES:
         raise TypeError(
-            f"Expected a DETR, MaskFormer or Mask2Former model or config, got model_type {model_type!r} "
+            "Expected a DETR, MaskFormer, Mask2Former or EoMT model or config, got model_type "
+            f"{model_type!r} "
             f"({type(model_or_config).__name__})."
         )
     return model_type
 
 
 def component_parameters(model: torch.nn.Module) -> dict[str, int]:
-    """Count the parameters of each component of a DETR, MaskFormer or Mask2Former model.
+    """Count the parameters of each component of a DETR, MaskFormer, Mask2Former or EoMT model.
 
     Parameters
     ----------
-    model : DetrForSegmentation, MaskFormerForInstanceSegmentation or Mask2FormerForUniversalSegmentation
+    model : DetrForSegmentation, MaskFormerForInstanceSegmentation, Mask2FormerForUniversalSegmentation or
+        EomtForUniversalSegmentation
         On any device, ``meta`` included. Shared (tied) parameters are counted once.
 
     Returns
@@ -137,7 +161,9 @@ def parameter_table(
     return Table(rows, columns=["model", *COMPONENTS, "total"], title=f"{title} (millions)", formats=formats)
 
 
-def real_size_config(architecture: str, *, num_labels: int | None = None) -> PretrainedConfig:
+def real_size_config(
+    architecture: str, *, num_labels: int | None = None, variant: str = "large", image_size: int = 640
+) -> PretrainedConfig:
     """Return the configuration of the paper-sized model, built offline from transformers' defaults.
 
     * ``"mask2former"``: Swin-T backbone (embed dim 96, depths 2-2-6-2, heads 3-6-12-24, window 7), COCO
@@ -149,13 +175,29 @@ def real_size_config(architecture: str, *, num_labels: int | None = None) -> Pre
       ``facebook/detr-resnet-50-panoptic``. That checkpoint uses timm's ``resnet50``; transformers' ResNet-50
       has the same layers and exactly the same parameter count (23,454,912 with frozen BatchNorm), only the
       parameter names differ, so its weights would need renaming.
+    * ``"eomt"``: a plain ViT/16 of :data:`EOMT_SIZES` ``variant`` (``"large"``: as
+      ``tue-mps/coco_panoptic_eomt_large_640``; ``"small"``, ``"base"``: as ``..._small_640_2x`` and
+      ``..._base_640_2x``), 4 register tokens, the queries (200) in the last 4 blocks, 133 classes, input
+      ``image_size`` × ``image_size`` (its position embeddings are made for one input size; the count of
+      parameters depends on it only through them).
 
     Parameters
     ----------
-    architecture : {"mask2former", "maskformer", "detr"}
+    architecture : {"mask2former", "maskformer", "detr", "eomt"}
     num_labels : int, optional
-        Override the number of classes (default 133 for MaskFormer / Mask2Former, 250 for DETR).
+        Override the number of classes (default 133 for MaskFormer / Mask2Former / EoMT, 250 for DETR).
+    variant : {"small", "base", "large"}
+        EoMT only: the ViT size.
+    image_size : int
+        EoMT only: the square input side in pixels (official COCO checkpoints: 640).
     """
+    if architecture == "eomt":
+        if variant not in EOMT_SIZES:
+            raise ValueError(f"variant must be one of {tuple(EOMT_SIZES)}, got {variant!r}.")
+        hidden, layers, heads = EOMT_SIZES[variant]
+        return EomtConfig(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+                          image_size=image_size, patch_size=16, num_blocks=4, num_queries=200,
+                          num_register_tokens=4, num_labels=num_labels or 133)
     if architecture in ("mask2former", "maskformer"):
         swin_tiny = SwinConfig(
             embed_dim=96,
@@ -174,7 +216,9 @@ def real_size_config(architecture: str, *, num_labels: int | None = None) -> Pre
             use_pretrained_backbone=False,
             num_labels=num_labels or 250,
         )
-    raise ValueError(f"architecture must be 'mask2former', 'maskformer' or 'detr', got {architecture!r}.")
+    raise ValueError(
+        f"architecture must be 'mask2former', 'maskformer', 'detr' or 'eomt', got {architecture!r}."
+    )
 
 
 def build_model(
@@ -184,7 +228,7 @@ def build_model(
 
     Parameters
     ----------
-    config : DetrConfig, MaskFormerConfig or Mask2FormerConfig
+    config : DetrConfig, MaskFormerConfig, Mask2FormerConfig or EomtConfig
     device : str or torch.device
         ``"meta"`` (default) allocates nothing: enough for counting parameters. Use ``"cpu"`` to run it.
     seed : int

@@ -2,9 +2,9 @@
 
 What each model's ``forward`` takes for training (after :func:`collate_fn` batches the examples):
 
-* Mask2Former / MaskFormer: ``pixel_values`` (B, 3, H, W) float32, ``pixel_mask`` (B, H, W) int64 (1 = real
-  pixel, 0 = padding), ``mask_labels``: list of (N_i, H, W) float32 binary masks, ``class_labels``: list of
-  (N_i,) int64 label ids.
+* Mask2Former / MaskFormer / EoMT: ``pixel_values`` (B, 3, H, W) float32, ``pixel_mask`` (B, H, W) int64
+  (1 = real pixel, 0 = padding; EoMT's ``forward`` ignores it), ``mask_labels``: list of (N_i, H, W) float32
+  binary masks, ``class_labels``: list of (N_i,) int64 label ids.
 * DETR (segmentation): ``pixel_values``, ``pixel_mask`` and ``labels``: list of dicts with ``class_labels``
   (N_i,) int64, ``boxes`` (N_i, 4) float32 normalised (centre x, centre y, width, height) in [0, 1] and
   ``masks`` (N_i, H, W) bool.
@@ -25,19 +25,19 @@ from torchvision.transforms.v2 import functional as tvF
 
 __all__ = ["ARCHITECTURES", "architecture_of", "collate_fn", "encode_example"]
 
-Arch = Literal["mask2former", "maskformer", "detr"]
-ARCHITECTURES: tuple[str, ...] = ("mask2former", "maskformer", "detr")
+Arch = Literal["mask2former", "maskformer", "detr", "eomt"]
+ARCHITECTURES: tuple[str, ...] = ("mask2former", "maskformer", "detr", "eomt")
 
 
 def architecture_of(processor: Any) -> Arch:
     """Guess the architecture from an image processor's class name (``Mask2FormerImageProcessor`` -> ...)."""
     name = type(processor).__name__.lower()
-    for arch in ("mask2former", "maskformer", "detr"):
+    for arch in ARCHITECTURES:
         if name.startswith(arch):
             return arch  # type: ignore[return-value]
     raise ValueError(
-        f"cannot tell the architecture of a {type(processor).__name__}: expected a Mask2Former, MaskFormer "
-        "or DETR image processor; pass arch='mask2former' | 'maskformer' | 'detr' explicitly."
+        f"cannot tell the architecture of a {type(processor).__name__}: expected a Mask2Former, MaskFormer, "
+        "DETR or EoMT image processor; pass arch='mask2former' | 'maskformer' | 'detr' | 'eomt' explicitly."
     )
 
 
@@ -58,11 +58,16 @@ def _output_size(processor: Any, height: int, width: int) -> tuple[tuple[int, in
     settings = ("size", "size_divisor", "do_resize", "pad_size", "do_pad")
     key = (type(processor).__name__, *(repr(getattr(processor, k, None)) for k in settings), height, width)
     if key not in _OUTPUT_SIZE_CACHE:
-        probe = processor(images=[np.zeros((height, width, 3), dtype=np.uint8)], return_tensors="pt")
-        valid = (
-            probe["pixel_mask"][0] if "pixel_mask" in probe else torch.ones(probe["pixel_values"].shape[-2:])
-        )
-        resized = (int(valid[:, 0].sum()), int(valid[0].sum()))
+        image = [np.zeros((height, width, 3), dtype=np.uint8)]
+        probe = processor(images=image, return_tensors="pt")
+        if "pixel_mask" in probe:
+            valid = probe["pixel_mask"][0]
+            resized = (int(valid[:, 0].sum()), int(valid[0].sum()))
+        elif getattr(processor, "do_pad", False):  # EoMT pads without a pixel_mask: ask for the unpadded size
+            unpadded = processor(images=image, do_pad=False, return_tensors="pt")["pixel_values"]
+            resized = tuple(unpadded.shape[-2:])
+        else:
+            resized = tuple(probe["pixel_values"].shape[-2:])
         _OUTPUT_SIZE_CACHE[key] = (resized, tuple(probe["pixel_values"].shape[-2:]))
     return _OUTPUT_SIZE_CACHE[key]
 
@@ -135,8 +140,9 @@ def encode_example(
     class_labels : ndarray, shape (N,), int64
         Model label id of each mask.
     processor : transformers image processor
-        ``Mask2FormerImageProcessor``, ``MaskFormerImageProcessor`` or ``DetrImageProcessor``.
-    arch : {"mask2former", "maskformer", "detr"}
+        ``Mask2FormerImageProcessor``, ``MaskFormerImageProcessor``, ``DetrImageProcessor`` or
+        ``EomtImageProcessor``.
+    arch : {"mask2former", "maskformer", "detr", "eomt"}
         Which model the inputs are for.
     fast : bool
         Use the torch fast path instead of calling the processor (same tensors).
@@ -164,9 +170,14 @@ def encode_example(
             do_reduce_labels=False,
             return_tensors="pt",
         )
+        pixel_values = encoded["pixel_values"][0]
+        if "pixel_mask" in encoded:
+            pixel_mask = encoded["pixel_mask"][0].to(torch.int64)
+        else:  # EoMT: the image is the resized region, the rest is padding
+            pixel_mask = _pad(torch.ones(resized_hw, dtype=torch.int64), padded_hw)
         return {
-            "pixel_values": encoded["pixel_values"][0],
-            "pixel_mask": encoded["pixel_mask"][0].to(torch.int64),
+            "pixel_values": pixel_values,
+            "pixel_mask": pixel_mask,
             "mask_labels": encoded["mask_labels"][0].to(torch.float32),
             "class_labels": encoded["class_labels"][0].to(torch.int64),
         }

@@ -23,15 +23,16 @@ _FIELDS = {
     "detr": ("logits", "pred_masks", "pred_boxes"),
     "maskformer": ("class_queries_logits", "masks_queries_logits"),
     "mask2former": ("class_queries_logits", "masks_queries_logits"),
+    "eomt": ("class_queries_logits", "masks_queries_logits"),
 }
 
 
 def family(model: Any) -> str:
-    """Return "detr", "maskformer" or "mask2former" for a transformers segmentation model."""
+    """Return "detr", "maskformer", "mask2former" or "eomt" for a transformers segmentation model."""
     model_type = getattr(getattr(model, "config", None), "model_type", None)
     if model_type not in _FIELDS:
         raise TypeError(
-            f"evaluate() supports DETR, MaskFormer and Mask2Former segmentation models; got model_type "
+            f"evaluate() supports DETR, MaskFormer, Mask2Former and EoMT segmentation models; got model_type "
             f"{model_type!r} ({type(model).__name__}). Load one with segtutor.models.load_model."
         )
     return model_type
@@ -109,6 +110,10 @@ def postprocess_batch(
         "instance": {"threshold": instance_threshold, "return_binary_maps": True, **common},
         "semantic": {},
     }
+    if kind == "eomt":  # its processor pads to a square without pixel_mask: its size locates each image
+        for task in settings:
+            settings[task]["size"] = dict(processor.size)
+        settings["panoptic"]["stuff_classes"] = sorted(stuff_ids)  # the name EoMT's own processor uses
     if postprocessor not in ("auto", "segtutor", "transformers"):
         raise ValueError(
             f"postprocessor must be 'auto', 'segtutor' or 'transformers', got {postprocessor!r}."

@@ -1,7 +1,8 @@
-"""Tiny configurations of DETR, MaskFormer and Mask2Former that train on a laptop CPU in minutes.
+"""Tiny configurations of DETR, MaskFormer, Mask2Former and EoMT that train on a laptop CPU in minutes.
 
 Each tiny model keeps the *shape* of its family (backbone → pixel decoder / transformer encoder →
-transformer decoder with learned queries → class + mask heads) and shrinks every width and depth. The
+transformer decoder with learned queries → class + mask heads; for EoMT a plain ViT whose last blocks
+also carry the queries → class + mask heads) and shrinks every width and depth. The
 backbones are transformers-native (:class:`~transformers.ResNetConfig` or :class:`~transformers.SwinConfig`),
 so nothing has to be downloaded and ``timm`` is never needed.
 
@@ -21,6 +22,8 @@ import torch
 from transformers import (
     DetrConfig,
     DetrForSegmentation,
+    EomtConfig,
+    EomtForUniversalSegmentation,
     Mask2FormerConfig,
     Mask2FormerForUniversalSegmentation,
     MaskFormerConfig,
@@ -34,11 +37,11 @@ from transformers.utils import logging as hf_logging
 
 from segtutor.models.registry import ARCHITECTURES
 
-__all__ = ["build_tiny_model", "make_image_processor", "tiny_config"]
+__all__ = ["build_tiny_model", "default_backbone", "make_image_processor", "tiny_config"]
 
-Architecture = Literal["mask2former", "maskformer", "detr"]
-Backbone = Literal["resnet", "resnet-deep", "swin"]
-BACKBONES: tuple[str, ...] = ("resnet", "resnet-deep", "swin")
+Architecture = Literal["mask2former", "maskformer", "detr", "eomt"]
+Backbone = Literal["resnet", "resnet-deep", "swin", "vit"]
+BACKBONES: tuple[str, ...] = ("resnet", "resnet-deep", "swin", "vit")
 
 
 _STAGES = ["stage1", "stage2", "stage3", "stage4"]
@@ -46,6 +49,25 @@ _STAGES = ["stage1", "stage2", "stage3", "stage4"]
 # One place for the sizes so the three families stay comparable.
 _HIDDEN = 64  # transformer width (d_model) of every tiny model
 _QUERIES = 20  # object queries: ToyShapes images hold at most ~8 segments
+
+
+# The tiny EoMT: a plain ViT (patch 8, so a 128 px image is a 16 x 16 grid of tokens), 8 blocks of width
+# 64 (the others' transformer width); the queries join the last 3 blocks (EoMT-L: the last 4 of 24).
+_EOMT_SIZES: dict = {
+    "hidden_size": _HIDDEN,
+    "num_hidden_layers": 8,
+    "num_blocks": 3,
+    "num_attention_heads": 4,
+    "mlp_ratio": 4,
+    "patch_size": 8,
+    "num_register_tokens": 4,
+    "num_upscale_blocks": 2,  # masks at 1/2 of the input (64 x 64 at 128 px); EoMT-L: patch 16, so 1/4
+}
+
+
+def default_backbone(architecture: str) -> str:
+    """The backbone of a tiny model of ``architecture`` by default: ``"vit"`` for EoMT, else ``"resnet"``."""
+    return "vit" if architecture == "eomt" else "resnet"
 
 
 # ResNet widths and blocks per stage (basic blocks, as in ResNet-18/34)
@@ -64,6 +86,8 @@ def _backbone_config(backbone: Backbone, image_size: int) -> ResNetConfig | Swin
     """
     if backbone in _RESNET_SIZES:
         return ResNetConfig(**_RESNET_SIZES[backbone], layer_type="basic", out_features=list(_STAGES))
+    if backbone == "vit":
+        raise ValueError("the 'vit' backbone belongs to EoMT (architecture='eomt'): its ViT is the model.")
     if backbone == "swin":
         return SwinConfig(
             image_size=image_size,
@@ -92,21 +116,23 @@ def tiny_config(
     architecture: Architecture,
     id2label: Mapping[int, str],
     *,
-    backbone: Backbone = "resnet",
+    backbone: Backbone | None = None,
     image_size: int = 128,
-) -> Mask2FormerConfig | MaskFormerConfig | DetrConfig:
+) -> Mask2FormerConfig | MaskFormerConfig | DetrConfig | EomtConfig:
     """Return the configuration of a tiny model of ``architecture`` for the classes in ``id2label``.
 
     Parameters
     ----------
-    architecture : {"mask2former", "maskformer", "detr"}
+    architecture : {"mask2former", "maskformer", "detr", "eomt"}
         Model family.
     id2label : mapping of int to str
         Class names by contiguous id ``0..N-1`` (no "no object" class: every family adds its own).
-    backbone : {"resnet", "resnet-deep", "swin"}
-        Transformers-native backbone. DETR supports the ResNets only (as in the paper).
+    backbone : {"resnet", "resnet-deep", "swin", "vit"}, optional
+        Transformers-native backbone (default: :func:`default_backbone`). DETR supports the ResNets only (as
+        in the paper); EoMT is a ViT and takes only ``"vit"``.
     image_size : int
-        Training image side in pixels (used by the Swin backbone's position bookkeeping).
+        Training image side in pixels (used by the Swin backbone's position bookkeeping, and EoMT's fixed
+        grid of position embeddings: an EoMT model takes images of exactly this size).
 
     Returns
     -------
@@ -115,6 +141,20 @@ def tiny_config(
     """
     labels = _check_labels(id2label)
     label2id = {v: k for k, v in labels.items()}
+    backbone = backbone or default_backbone(architecture)
+    if architecture == "eomt":
+        if backbone != "vit":
+            raise ValueError(
+                f"EoMT is a plain ViT, no separate backbone: pass backbone='vit' (or None), got {backbone!r}."
+            )
+        return EomtConfig(
+            **_EOMT_SIZES,
+            image_size=image_size,
+            num_queries=_QUERIES,
+            train_num_points=1024,  # as the tiny Mask2Former
+            id2label=labels,
+            label2id=label2id,
+        )
     bb = _backbone_config(backbone, image_size)
     if architecture == "mask2former":
         return _quietly(
@@ -194,6 +234,7 @@ _MODEL_CLASSES: dict[str, type[PreTrainedModel]] = {
     "mask2former": Mask2FormerForUniversalSegmentation,
     "maskformer": MaskFormerForInstanceSegmentation,
     "detr": DetrForSegmentation,
+    "eomt": EomtForUniversalSegmentation,
 }
 
 
@@ -201,7 +242,7 @@ def build_tiny_model(
     architecture: Architecture,
     id2label: Mapping[int, str],
     *,
-    backbone: Backbone = "resnet",
+    backbone: Backbone | None = None,
     image_size: int = 128,
     seed: int = 0,
 ) -> PreTrainedModel:
@@ -213,8 +254,10 @@ def build_tiny_model(
     Returns
     -------
     PreTrainedModel
-        ``Mask2FormerForUniversalSegmentation``, ``MaskFormerForInstanceSegmentation`` or
-        ``DetrForSegmentation`` in training mode on the CPU.
+        ``Mask2FormerForUniversalSegmentation``, ``MaskFormerForInstanceSegmentation``,
+        ``DetrForSegmentation`` or ``EomtForUniversalSegmentation`` in training mode on the CPU. EoMT's
+        ``attn_mask_probs`` start at 1 (masked attention on); the training loop anneals them to 0
+        (``segtutor.training.mask_annealing``).
     """
     config = tiny_config(architecture, id2label, backbone=backbone, image_size=image_size)
     with torch.random.fork_rng(devices=[]):
@@ -229,10 +272,17 @@ def make_image_processor(architecture: Architecture, *, image_size: int = 128) -
     """Return the family's image processor, resizing to ``image_size`` × ``image_size`` pixels.
 
     Built from the model type without any download (``AutoImageProcessor.for_model`` style); it picks the
-    torchvision backend when torchvision is installed and the PIL one otherwise.
+    torchvision backend when torchvision is installed and the PIL one otherwise. EoMT's processor uses its
+    own conventions, as in the official checkpoints: ``size={"shortest_edge": s, "longest_edge": s}``
+    (resize keeping the aspect ratio, longest side at most ``s``) and ``do_pad=True`` (pad bottom-right to
+    ``s`` × ``s``; it returns no ``pixel_mask``).
     """
     if architecture not in _MODEL_CLASSES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}.")
+    if architecture == "eomt":
+        return _processor_class(architecture)(
+            size={"shortest_edge": image_size, "longest_edge": image_size}, do_pad=True
+        )
     size = {"height": image_size, "width": image_size}
     kwargs: dict = {"size": size, "do_pad": False}
     if architecture in ("mask2former", "maskformer"):
@@ -247,6 +297,7 @@ def _processor_class(architecture: str) -> type[BaseImageProcessor]:
         "mask2former": "Mask2FormerImageProcessor",
         "maskformer": "MaskFormerImageProcessor",
         "detr": "DetrImageProcessor",
+        "eomt": "EomtImageProcessor",
     }
     cls = get_image_processor_class_from_name(names[architecture])
     if cls is None or getattr(cls, "is_dummy", False):  # no torchvision: use the PIL implementation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -48,8 +48,13 @@ def read_batch(
     processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None,
     *,
     compatible: bool,
+    size: Mapping[str, int] | None = None,
 ) -> Batch:
-    """Check the inputs of ``semantic``/``instance``/``panoptic`` and bundle them into a `Batch`."""
+    """Check the inputs of ``semantic``/``instance``/``panoptic`` and bundle them into a `Batch`.
+
+    ``size`` (EoMT's processor size) locates each image on EoMT's padded canvas from its target size,
+    when neither ``pixel_mask`` nor ``processed_sizes`` is given.
+    """
     class_logits, mask_logits = _logits(outputs)
     batch_size, _, height, width = mask_logits.shape
     if compatible and (pixel_mask is not None or processed_sizes is not None):
@@ -57,7 +62,10 @@ def read_batch(
             "compatible=True reproduces transformers, which ignores padding; got pixel_mask/processed_sizes. "
             "Fix: drop them, or use compatible=False to crop the padding."
         )
-    mask_sizes = _mask_sizes(pixel_mask, processed_sizes, batch_size, (height, width))
+    if size is not None and pixel_mask is None and processed_sizes is None and target_sizes is not None:
+        mask_sizes = _eomt_mask_sizes(size, _target_sizes(target_sizes, batch_size), (height, width))
+    else:
+        mask_sizes = _mask_sizes(pixel_mask, processed_sizes, batch_size, (height, width))
     mask2former = _is_mask2former(outputs) if compatible else False
     grids = [TRANSFORMERS_MASK2FORMER_SIZE if mask2former else size for size in mask_sizes]
     given = _target_sizes(target_sizes, batch_size)
@@ -70,7 +78,8 @@ def _logits(outputs: object) -> tuple[torch.Tensor, torch.Tensor]:
     mask_logits = getattr(outputs, "masks_queries_logits", None)
     if not isinstance(class_logits, torch.Tensor) or not isinstance(mask_logits, torch.Tensor):
         raise TypeError(
-            "expected the output of MaskFormerForInstanceSegmentation or Mask2FormerForUniversalSegmentation "
+            "expected the output of MaskFormerForInstanceSegmentation, Mask2FormerForUniversalSegmentation "
+            "or EomtForUniversalSegmentation "
             f"(with tensors .class_queries_logits and .masks_queries_logits); got {type(outputs).__name__}. "
             "Fix: pass `model(**inputs)` unchanged."
         )
@@ -106,11 +115,23 @@ def _is_mask2former(outputs: object) -> bool:
         return True
     if isinstance(outputs, MaskFormerForInstanceSegmentationOutput):
         return False
+    # EoMT's compatible mode never gets here: segtutor.postprocess._eomt follows its processor's steps
     raise TypeError(
         "compatible=True needs to know which transformers processor to reproduce: expected a "
         "Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput; "
         f"got {type(outputs).__name__}. Fix: pass the model output object unchanged, or use compatible=False."
     )
+
+
+def _eomt_mask_sizes(size: Mapping[str, int], targets: list[Size | None], mask_size: Size) -> list[Size]:
+    """Rows and columns of EoMT's mask grid showing each image (its processor pads to a fixed canvas)."""
+    from segtutor.postprocess._eomt import canvas_and_image
+
+    sizes = []
+    for i, target in enumerate(targets):
+        canvas, shown = canvas_and_image(size, target or mask_size)
+        sizes.append(_covered(shown, canvas, mask_size, i))
+    return sizes
 
 
 def _target_sizes(target_sizes: object, batch_size: int) -> list[Size | None]:

@@ -1,11 +1,12 @@
-"""Instance maps from MaskFormer / Mask2Former outputs: scored masks, one per detected object."""
+"""Instance maps from MaskFormer / Mask2Former / EoMT outputs: scored masks, one per detected object."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 
+from segtutor.postprocess import _eomt
 from segtutor.postprocess._inputs import Size, read_batch
 from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import (
@@ -30,6 +31,7 @@ def instance(
     return_binary_maps: bool = False,
     pixel_mask: torch.Tensor | None = None,
     processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    size: Mapping[str, int] | None = None,
     compatible: bool = False,
 ) -> list[dict]:
     """Turn model outputs into instance predictions: a score, a class and a mask per object.
@@ -50,8 +52,12 @@ def instance(
         Return ``segmentation`` as transformers' run-length encoding (one list per id, ascending).
     return_binary_maps : bool
         Return ``segmentation`` as ``(n, H, W)`` float32 0/1 masks, one per object (they may overlap).
+    size : dict, optional
+        EoMT only: its processor's ``size`` (see `panoptic`). Required for EoMT outputs in compatible mode.
     compatible : bool
-        ``True`` reproduces transformers' ``post_process_instance_segmentation`` exactly.
+        ``True`` reproduces transformers' ``post_process_instance_segmentation`` exactly (for EoMT,
+        ``EomtImageProcessor``'s: each query's best class, no top-k, no ``was_fused``; the RLE and binary-map
+        options are not available there).
 
     Returns
     -------
@@ -68,7 +74,12 @@ def instance(
     """
     if return_coco_annotation and return_binary_maps:
         raise ValueError("return_coco_annotation and return_binary_maps cannot both be True; choose one.")
-    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible)
+    if compatible and _eomt.is_eomt(outputs):
+        if return_coco_annotation or return_binary_maps:
+            raise ValueError("EoMT's processor has no RLE or binary-map output: drop those options with "
+                             "compatible=True, or use compatible=False.")
+        return _eomt.instance_like_transformers(outputs, target_sizes, size, threshold=threshold)
+    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible, size=size)
     results = []
     for class_logits, mask_logits, size in batch.images():
         num_queries = class_logits.shape[0]

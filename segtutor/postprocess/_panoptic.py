@@ -1,11 +1,12 @@
-"""Panoptic maps from MaskFormer / Mask2Former outputs: every pixel gets at most one segment."""
+"""Panoptic maps from MaskFormer / Mask2Former / EoMT outputs: every pixel gets at most one segment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import torch
 
+from segtutor.postprocess import _eomt
 from segtutor.postprocess._inputs import Size, read_batch
 from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import (
@@ -25,6 +26,7 @@ def panoptic(
     target_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
     pixel_mask: torch.Tensor | None = None,
     processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    size: Mapping[str, int] | None = None,
     compatible: bool = False,
 ) -> list[dict]:
     """Turn model outputs into panoptic maps: segment ids per pixel plus what each segment is.
@@ -42,9 +44,15 @@ def panoptic(
     overlap_mask_area_threshold : float
         A query keeps its segment only if the pixels it wins are more than this fraction of its mask.
     label_ids_to_fuse : iterable of int, optional
-        Classes whose segments share one id (stuff such as sky). ``None`` fuses nothing.
+        Classes whose segments share one id (stuff such as sky). ``None`` fuses nothing. For EoMT in
+        compatible mode these are its processor's ``stuff_classes``.
+    size : dict, optional
+        EoMT only: its processor's ``size`` (``processor.size``), which locates each image on the padded
+        canvas from ``target_sizes`` (EoMT's processor returns no ``pixel_mask``). Required for EoMT
+        outputs in compatible mode.
     compatible : bool
-        ``True`` reproduces transformers' ``post_process_panoptic_segmentation`` exactly.
+        ``True`` reproduces transformers' ``post_process_panoptic_segmentation`` exactly (for EoMT
+        outputs, ``EomtImageProcessor``'s: ids from 0, no ``was_fused``; see ``_eomt``).
 
     Returns
     -------
@@ -60,7 +68,12 @@ def panoptic(
     ``segments_info`` entry with the best score (transformers repeats the entry per query, and restarts
     its id counter from the fused id, so two different segments can share an id).
     """
-    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible)
+    if compatible and _eomt.is_eomt(outputs):
+        return _eomt.panoptic_like_transformers(
+            outputs, target_sizes, size, threshold=threshold, mask_threshold=mask_threshold,
+            overlap_mask_area_threshold=overlap_mask_area_threshold, label_ids_to_fuse=label_ids_to_fuse,
+        )
+    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible, size=size)
     fuse = set(label_ids_to_fuse or ())
     results = []
     for class_logits, mask_logits, size in batch.images():

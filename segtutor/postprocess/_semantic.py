@@ -1,12 +1,13 @@
-"""Semantic maps from MaskFormer / Mask2Former outputs: one class per pixel."""
+"""Semantic maps from MaskFormer / Mask2Former / EoMT outputs: one class per pixel."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from transformers.image_processing_outputs import SemanticSegmentationPostProcessorOutput
 
+from segtutor.postprocess import _eomt
 from segtutor.postprocess._inputs import Batch, read_batch
 from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import resize, resize_like_transformers_mask2former, resized_argmax
@@ -19,6 +20,7 @@ def semantic(
     return_segmentation_scores: bool = False,
     pixel_mask: torch.Tensor | None = None,
     processed_sizes: Sequence[Sequence[int]] | torch.Tensor | None = None,
+    size: Mapping[str, int] | None = None,
     compatible: bool = False,
 ) -> list[torch.Tensor] | list[SemanticSegmentationPostProcessorOutput]:
     """Turn model outputs into semantic maps: the most likely class at every pixel.
@@ -27,7 +29,7 @@ def semantic(
 
     Parameters
     ----------
-    outputs : Mask2FormerForUniversalSegmentationOutput or MaskFormerForInstanceSegmentationOutput
+    outputs : Mask2Former, MaskFormer or EoMT segmentation output
         ``class_queries_logits`` ``(B, Q, K + 1)`` (last class = "no object") and
         ``masks_queries_logits`` ``(B, Q, h, w)``, float.
     target_sizes : sequence of (height, width), optional
@@ -40,8 +42,12 @@ def semantic(
     processed_sizes : sequence of (height, width), optional
         Size of each resized image before padding, instead of ``pixel_mask`` (the padded size is then
         taken as the largest of them, as the processor pads to the largest image).
+    size : dict, optional
+        EoMT only: its processor's ``size``, which locates each image on the padded canvas from
+        ``target_sizes`` (see `panoptic`). Required for EoMT outputs in compatible mode.
     compatible : bool
-        ``True`` reproduces transformers' ``post_process_semantic_segmentation`` exactly.
+        ``True`` reproduces transformers' ``post_process_semantic_segmentation`` exactly (for EoMT,
+        ``EomtImageProcessor``'s, which does not crop the padding).
 
     Returns
     -------
@@ -57,7 +63,13 @@ def semantic(
     resizes every mask to 384x384, ignoring the aspect ratio); without ``target_sizes`` the map has the
     size of the mask grid showing the image.
     """
-    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible)
+    if compatible and _eomt.is_eomt(outputs):
+        if return_segmentation_scores:
+            raise ValueError(
+                "compatible=True with EoMT outputs returns maps only: drop return_segmentation_scores."
+            )
+        return _eomt.semantic_like_transformers(outputs, target_sizes, size)
+    batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible, size=size)
     results = []
     for scores, size in zip(_class_scores(batch, compatible), batch.target_sizes, strict=True):
         if return_segmentation_scores:

@@ -1,4 +1,4 @@
-"""Training: a plain PyTorch loop for DETR, MaskFormer and Mask2Former, and the ``segtutor-train`` CLI.
+"""Training: a plain PyTorch loop for DETR, MaskFormer, Mask2Former and EoMT, and the ``segtutor-train`` CLI.
 
 Usage::
 
@@ -14,6 +14,7 @@ Usage::
 
 from segtutor.training.diagnostics import expected_class_loss, loss_terms
 from segtutor.training.loop import TrainConfig, TrainResult, train
+from segtutor.training.mask_annealing import anneal_attention_masks, annealing_windows
 from segtutor.training.outcome import (
     fine_tuning_checks,
     fine_tuning_summary,
@@ -27,6 +28,8 @@ __all__ = [
     "StepBatchSampler",
     "TrainConfig",
     "TrainResult",
+    "anneal_attention_masks",
+    "annealing_windows",
     "expected_class_loss",
     "fine_tuning_checks",
     "fine_tuning_summary",

@@ -8,6 +8,10 @@ one is. So their recipe pretrains the backbone first, on the same training image
 reads the backbone's four stages and predicts every pixel's class (semantic segmentation), which
 forces each stage to tell circles from squares and triangles. The head is then thrown away and the
 whole model is trained as usual.
+
+EoMT has no separate backbone: the model *is* a ViT (in the paper a DINOv2-pretrained one). The same idea
+applies to the whole ViT: its patch tokens, run through every block without the queries (as the
+pretrained ViT saw them), predict each pixel's class (:class:`ViTPatchFeatures`).
 """
 
 from __future__ import annotations
@@ -25,19 +29,49 @@ from transformers.backbone_utils import BackboneMixin
 
 from segtutor.training.steps import StepBatchSampler, iterate_batches, make_optimizer, make_scheduler
 
-__all__ = ["find_backbone", "pretrain_backbone", "semantic_targets"]
+__all__ = ["ViTPatchFeatures", "find_backbone", "pretrain_backbone", "semantic_targets"]
 
 IGNORE = 255  # pixels that belong to no annotated segment
 
 
+class ViTPatchFeatures(nn.Module):
+    """EoMT's ViT seen as a backbone: patch tokens after every block, without queries, as one feature map.
+
+    ``forward(pixel_values)`` returns an object with ``feature_maps = ((B, hidden, H / patch, W / patch),)``,
+    like a transformers backbone with one stage; ``channels = [hidden]``. Its parameters are the model's
+    own (embeddings, blocks, final norm), so training this trains the EoMT model in place.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.embeddings, self.layers, self.layernorm = model.embeddings, model.layers, model.layernorm
+        self.grid = tuple(model.grid_size)
+        self.prefix = model.embeddings.num_prefix_tokens  # [CLS] and register tokens come first
+        self.channels = [model.config.hidden_size]
+
+    def forward(self, pixel_values: torch.Tensor) -> Any:
+        from types import SimpleNamespace
+
+        tokens = self.embeddings(pixel_values)
+        for layer in self.layers:
+            tokens = layer(tokens)
+        patches = self.layernorm(tokens)[:, self.prefix :]
+        grid = patches.transpose(1, 2).reshape(patches.shape[0], -1, *self.grid)
+        return SimpleNamespace(feature_maps=(grid,))
+
+
 def find_backbone(model: nn.Module) -> nn.Module:
     """The backbone inside a DETR, MaskFormer or Mask2Former model (a transformers ``BackboneMixin``).
+
+    For EoMT, whose ViT is the whole model, a :class:`ViTPatchFeatures` view of it.
 
     Raises
     ------
     ValueError
         If the model holds no transformers backbone (e.g. a timm backbone).
     """
+    if getattr(getattr(model, "config", None), "model_type", None) == "eomt":
+        return ViTPatchFeatures(model)
     for module in model.modules():
         if isinstance(module, BackboneMixin):
             return module
@@ -103,7 +137,7 @@ def pretrain_backbone(
     Parameters
     ----------
     model : torch.nn.Module
-        A DETR, MaskFormer or Mask2Former model with a transformers backbone.
+        A DETR, MaskFormer or Mask2Former model with a transformers backbone, or an EoMT model.
     dataset, collate_fn
         Training examples for the model (``TrainingDataset`` and ``segtutor.data.collate_fn``).
     num_labels : int

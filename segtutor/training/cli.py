@@ -1,4 +1,4 @@
-"""``segtutor-train``: train DETR, MaskFormer or Mask2Former on any dataset segtutor can read.
+"""``segtutor-train``: train DETR, MaskFormer, Mask2Former or EoMT on any dataset segtutor can read.
 
 Examples
 --------
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line options (every :class:`TrainConfig` field, plus data, model and output)."""
     defaults = TrainConfig()
     p = argparse.ArgumentParser(prog="segtutor-train", description=__doc__.split("\n\n")[0])
-    p.add_argument("--architecture", required=True, choices=["mask2former", "maskformer", "detr"])
+    p.add_argument("--architecture", required=True, choices=["mask2former", "maskformer", "detr", "eomt"])
     p.add_argument("--data", default=None,
                    help="dataset folder in the ToyShapes layout (default: data/toy-shapes)")
     p.add_argument("--format", default="panoptic", choices=["panoptic", "instance", "semantic"],
@@ -50,11 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where checkpoints and training_log.json go")
     p.add_argument("--init", default="tiny",
                    help="'tiny' (random tiny model) or a checkpoint folder / Hub id to fine-tune from")
-    p.add_argument("--backbone", default="resnet", choices=["resnet", "resnet-deep", "swin"],
-                   help="backbone of a tiny model")
+    p.add_argument("--backbone", default=None, choices=["resnet", "resnet-deep", "swin", "vit"],
+                   help="backbone of a tiny model (default: 'resnet'; EoMT: 'vit', its only one)")
     p.add_argument("--image-size", type=int, default=128, help="square training size in pixels (tiny models)")
     p.add_argument("--pretrain-backbone-steps", type=int, default=0,
-                   help="first train the backbone alone to predict each pixel's class, for this many steps")
+                   help="first train the backbone alone to predict each pixel's class, for this many steps "
+                        "(EoMT: its whole ViT, on the patch tokens, without the queries)")
     p.add_argument("--pretrain-backbone-lr", type=float, default=2e-3,
                    help="peak learning rate of the backbone pretraining")
     p.add_argument("--max-train-images", type=int, default=None, help="use only the first N training images")
@@ -125,9 +126,12 @@ def run(args: argparse.Namespace) -> TrainResult:
     Under ``accelerate launch`` every process runs this function; only the main one writes files.
     """
     from segtutor.data import TrainingDataset, collate_fn, open_dataset
+    from segtutor.models.tiny import default_backbone
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.backbone is None:  # recorded in training_command.json as the backbone actually used
+        args.backbone = default_backbone(args.architecture)
     state = PartialState(cpu=args.device == "cpu")
     source = _InMemory(open_dataset(args.data, "train", args.format), args.max_train_images)
     id2label = {c.id: c.name for c in source.categories}

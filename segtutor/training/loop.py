@@ -1,7 +1,8 @@
-"""A plain PyTorch training loop for DETR, MaskFormer and Mask2Former.
+"""A plain PyTorch training loop for DETR, MaskFormer, Mask2Former and EoMT.
 
 The fine-tuning notebook shows :func:`train` as it is: seed, batches, AdamW with warm-up and cosine decay,
-gradient clipping, periodic evaluation and checkpoints. Every detail lives in a named helper in
+gradient clipping, EoMT's mask annealing, periodic evaluation and checkpoints. Every detail lives in a named
+helper in
 ``segtutor.training.steps`` (the step itself) and ``segtutor.training.state`` (saving and resuming).
 """
 
@@ -28,6 +29,7 @@ from segtutor.training.distributed import (
     make_accelerator,
     use_main_process_buffers,
 )
+from segtutor.training.mask_annealing import anneal_attention_masks
 from segtutor.training.state import LOG_FILE, load_training_state, save_checkpoint
 from segtutor.training.steps import (
     StepBatchSampler,
@@ -115,7 +117,8 @@ class TrainResult:
     Attributes
     ----------
     history : list of dict
-        Training records ``{"step", "loss", "lr", "elapsed_s"}`` every ``log_every`` steps.
+        Training records ``{"step", "loss", "lr", "elapsed_s"}`` every ``log_every`` steps; EoMT's also hold
+        ``"attn_mask_probs"`` (per masked block, see ``segtutor.training.mask_annealing``).
     evaluations : list of dict
         ``{"step", "elapsed_s", <metric>: value, ...}`` after each evaluation.
     output_dir : Path or None
@@ -191,6 +194,7 @@ def train(
     step = 0
     if resume:
         step = _resume(result, model, optimizer, scheduler, accelerator.process_index)
+        anneal_attention_masks(model, step, config.steps)
     model, optimizer = accelerator.prepare(model.train(), optimizer)
     batches = iterate_batches(
         dataset, collate_fn,
@@ -212,10 +216,14 @@ def train(
                 continue  # more micro-batches to accumulate before this optimizer step
             scheduler.step()
             step += 1
+            # EoMT only: lower each block's masked-attention probability (no mask at all by the end)
+            mask_probs = anneal_attention_masks(accelerator.unwrap_model(model), step, config.steps)
             bar.update(1)
             if step % config.log_every == 0 or step == config.steps:
                 mean_loss = _mean_over_processes(accelerator, running_loss / n_losses)
                 record = {"step": step, "loss": mean_loss, "lr": max(scheduler.get_last_lr())}
+                if mask_probs is not None:
+                    record["attn_mask_probs"] = [round(p, 4) for p in mask_probs]
                 _record(result.history, record, start_time, on_log)
                 bar.set_postfix(loss=f"{record['loss']:.3f}")
                 running_loss, n_losses = 0.0, 0

@@ -22,6 +22,7 @@ _FAMILY = {
     "maskformer": ("MaskFormer", "Cheng et al., *Per-Pixel Classification is Not All You Need for Semantic "
                    "Segmentation*, NeurIPS 2021"),
     "detr": ("DETR", "Carion et al., *End-to-End Object Detection with Transformers*, ECCV 2020"),
+    "eomt": ("EoMT", "Kerssies et al., *Your ViT is Secretly an Image Segmentation Model*, CVPR 2025"),
 }
 
 
@@ -89,7 +90,7 @@ def render_model_card(
     """
     arch = config["model_type"]
     family, paper = _FAMILY[arch]
-    backbone = config.get("backbone_config", {}).get("model_type", "?")
+    backbone = _backbone_words(config)
     m = evaluation["metrics"]
     train_cfg = log["config"]
     labels = ", ".join(f"{k} `{v}`" for k, v in sorted(config["id2label"].items(), key=lambda kv: int(kv[0])))
@@ -122,7 +123,7 @@ photographs. The official checkpoints are listed in `segtutor.models.registry`.
 | | |
 |---|---|
 | architecture | `{config.get('architectures', ['?'])[0]}` ({family}), {backbone} {origin} |
-| weights | {num_parameters:,} values incl. batch-norm statistics ({4e-6 * num_parameters:.1f} MB, fp32) |
+| weights | {num_parameters:,} values incl. {_buffers_words(arch)} ({4e-6 * num_parameters:.1f} MB, fp32) |
 | classes | {labels} |
 | training data | {train_data} |
 | budget | {budget_pre}{train_cfg['steps']} steps × batch {train_cfg['batch_size']}, AdamW lr \
@@ -156,6 +157,22 @@ each task. PQ on the first {_option(command, '--eval-images', '100')} val images
 
 {notes}
 """
+
+
+def _backbone_words(config: Mapping[str, Any]) -> str:
+    """How the card names the backbone: its model type, or for EoMT the plain ViT it is."""
+    if config.get("model_type") == "eomt":
+        return (f"plain ViT (width {config['hidden_size']}, {config['num_hidden_layers']} blocks, patch "
+                f"{config['patch_size']}, the {config['num_queries']} queries in the last "
+                f"{config['num_blocks']} blocks; masked attention annealed to off during training, so "
+                "inference uses none),")
+    return str(config.get("backbone_config", {}).get("model_type", "?"))
+
+
+def _buffers_words(arch: str) -> str:
+    if arch == "eomt":
+        return "the annealed mask probabilities (`attn_mask_probs`, all 0)"
+    return "batch-norm statistics"
 
 
 def _option(command: Sequence[str], flag: str, default: str) -> str:

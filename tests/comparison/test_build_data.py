@@ -47,6 +47,6 @@ def test_bundled_architectures_file_loads() -> None:
         pytest.skip("data/comparison/architectures.json not built yet")
     tables = load_architectures(path)
     real = tables["parameters_real"]
-    assert len(real) == 3
+    assert len(real) == 6  # DETR, MaskFormer, Mask2Former, EoMT-L, EoMT-S, EoMT-B
     for row in real:
         assert sum(row[c] for c in COMPONENTS) == pytest.approx(row["total"], abs=0.02)

@@ -105,7 +105,7 @@ def test_bundled_convergence_data_loads() -> None:
     if not path.is_file():
         pytest.skip("data/comparison/convergence.json not built yet (needs the trained toy checkpoints)")
     data = load_convergence(path)
-    assert {r["architecture"] for r in data["runs"]} == {"detr", "maskformer", "mask2former"}
+    assert {r["architecture"] for r in data["runs"]} == {"detr", "maskformer", "mask2former", "eomt"}
     assert data["same_budget"] is True
     for run in data["runs"]:
         assert run["steps"] == sorted(run["steps"])

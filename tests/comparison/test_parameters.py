@@ -37,6 +37,23 @@ def test_components_sum_to_the_model_total(architecture: str, size: str) -> None
     assert sum(counts.values()) == _total(model)
 
 
+@pytest.mark.parametrize("size", ["tiny", "real"])
+def test_eomt_parameters_are_vit_queries_and_mask_module_without_pixel_decoder(size: str) -> None:
+    config = tiny_config("eomt", ID2LABEL) if size == "tiny" else real_size_config("eomt")
+    model = build_model(config)
+    counts = component_parameters(model)
+    assert list(counts) == list(COMPONENTS) and sum(counts.values()) == _total(model)
+    assert counts["pixel decoder / encoder"] == 0  # EoMT has none
+    assert counts["transformer decoder"] == config.num_queries * config.hidden_size  # only the queries
+    assert counts["backbone"] > counts["heads"] > counts["transformer decoder"]
+
+
+@pytest.mark.parametrize(("variant", "millions"), [("small", 24), ("base", 94), ("large", 317)])
+def test_real_size_eomt_totals(variant: str, millions: int) -> None:
+    # ViT-S/B/L with 4 registers and EoMT's mask module: the sizes of the tue-mps COCO panoptic checkpoints
+    assert round(_total(build_model(real_size_config("eomt", variant=variant))) / 1e6) == millions
+
+
 def test_meta_models_allocate_almost_nothing() -> None:
     model = build_model(real_size_config("mask2former"))
     # transformers creates Mask2Former's 768-value level embedding on the CPU explicitly; the rest is meta.
@@ -75,5 +92,5 @@ def test_parameter_table_rows_are_in_millions() -> None:
 def test_unknown_architecture_is_explained() -> None:
     with pytest.raises(ValueError, match="architecture must be"):
         real_size_config("yolo")
-    with pytest.raises(TypeError, match="DETR, MaskFormer or Mask2Former"):
+    with pytest.raises(TypeError, match="DETR, MaskFormer, Mask2Former or EoMT"):
         component_parameters(torch.nn.Linear(2, 2))

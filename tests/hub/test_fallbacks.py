@@ -29,11 +29,12 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize(("architecture", "task"), [(e.architecture, e.task) for e in CHECKPOINTS])
-def test_every_official_checkpoint_loads_from_the_hub(online_hub, architecture, task):
+@pytest.mark.parametrize(("architecture", "task", "hub_id"),
+                         [(e.architecture, e.task, e.hub_id) for e in CHECKPOINTS])
+def test_every_official_checkpoint_loads_from_the_hub(online_hub, architecture, task, hub_id):
     loaded = load_model(architecture, task, source="hub", device="cpu")
     assert loaded.source == "hub" and not loaded.is_toy
-    assert loaded.message.startswith("Using the official checkpoint facebook/")
+    assert loaded.message.startswith(f"Using the official checkpoint {hub_id} ")
     assert "the Hub is reachable" in loaded.message
 
 

@@ -30,8 +30,8 @@ RUNS = {
 }
 # how many "Using the official checkpoint" lines each notebook prints
 OFFICIAL_LINES = {"00_setup_check.ipynb": 0, "01_segmentation_types.ipynb": 1,
-                  "02_inference_mask2former.ipynb": 1, "03_finetuning.ipynb": 1,
-                  "04_detr_maskformer_mask2former.ipynb": 3}
+                  "02_inference_mask2former.ipynb": 2, "03_finetuning.ipynb": 1,
+                  "04_detr_maskformer_mask2former.ipynb": 4}
 
 
 def _outputs(notebook) -> list[tuple[int, dict]]:
@@ -81,7 +81,8 @@ def test_notebook_runs_online_with_the_official_checkpoints(name, kernel_env, tm
     assert "TOY" not in stdout and "bundled" not in stdout.replace("bundled data", "")
     model_lines = [line for line in stdout.splitlines() if line.startswith("Using ") and "checkpoint" in line]
     assert len(model_lines) == OFFICIAL_LINES[name]
-    assert all(line.startswith("Using the official checkpoint facebook/") for line in model_lines)
+    official = ("Using the official checkpoint facebook/", "Using the official checkpoint tue-mps/")
+    assert all(line.startswith(official) for line in model_lines)
     if name == "00_setup_check.ipynb":
         assert "Hub reachable: True" in stdout and "GREEN" in stdout and "online" in stdout
     if name in ("01_segmentation_types.ipynb", "02_inference_mask2former.ipynb"):

@@ -1,4 +1,4 @@
-"""``evaluate`` end to end on tiny random models of the three families (fast: 64×64 images, 3 samples)."""
+"""``evaluate`` end to end on tiny random models of the four families (fast: 64×64 images, 3 samples)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _scene(seed: int, size: int = 64) -> Sample:
 SAMPLES = [_scene(seed) for seed in range(3)]
 
 
-@pytest.fixture(scope="module", params=["mask2former", "maskformer", "detr"])
+@pytest.fixture(scope="module", params=["mask2former", "maskformer", "detr", "eomt"])
 def model_and_processor(request):
     model = build_tiny_model(request.param, ID2LABEL, image_size=64, seed=0)
     return model, make_image_processor(request.param, image_size=64)
@@ -199,7 +199,7 @@ def test_no_samples_is_explained() -> None:
 
 
 def test_other_models_are_refused() -> None:
-    with pytest.raises(TypeError, match="DETR, MaskFormer and Mask2Former"):
+    with pytest.raises(TypeError, match="DETR, MaskFormer, Mask2Former and EoMT"):
         evaluate(torch.nn.Linear(2, 2), None, SAMPLES)
 
 

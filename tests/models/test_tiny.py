@@ -44,7 +44,19 @@ def test_labels_must_be_contiguous():
         tiny_config("mask2former", {1: "circle", 3: "square"})
 
 
-@pytest.mark.parametrize("architecture", ["mask2former", "maskformer", "detr"])
+def test_tiny_eomt_is_a_small_vit_that_needs_no_separate_backbone():
+    model = build_tiny_model("eomt", LABELS, image_size=64)
+    assert sum(p.numel() for p in model.parameters()) < 1_000_000  # ~1.9 MB of float32 weights
+    assert model.config.model_type == "eomt" and torch.equal(model.attn_mask_probs, torch.ones(3))
+    with torch.no_grad():
+        out = model.eval()(pixel_values=torch.zeros(1, 3, 64, 64))
+    assert out.class_queries_logits.shape[-1] == len(LABELS) + 1
+    assert out.masks_queries_logits.shape[-2:] == (32, 32)  # patch 8, two 2x upscaling blocks
+    with pytest.raises(ValueError, match="backbone='vit'"):
+        tiny_config("eomt", LABELS, backbone="resnet")
+
+
+@pytest.mark.parametrize("architecture", ["mask2former", "maskformer", "detr", "eomt"])
 def test_image_processor_resizes_to_the_training_size(architecture):
     processor = make_image_processor(architecture, image_size=96)
     image = torch.zeros(3, 50, 70, dtype=torch.uint8).numpy().transpose(1, 2, 0)

@@ -16,12 +16,14 @@ from transformers import (
     ResNetConfig,
 )
 from transformers.models.detr.configuration_detr import DetrConfig
+from transformers.models.eomt.modeling_eomt import EomtForUniversalSegmentationOutput
 from transformers.models.mask2former.modeling_mask2former import Mask2FormerForUniversalSegmentationOutput
 from transformers.models.maskformer.modeling_maskformer import MaskFormerForInstanceSegmentationOutput
 
 OUTPUT_CLASSES = {
     "mask2former": Mask2FormerForUniversalSegmentationOutput,
     "maskformer": MaskFormerForInstanceSegmentationOutput,
+    "eomt": EomtForUniversalSegmentationOutput,
 }
 PROCESSOR_CLASSES = {"mask2former": Mask2FormerImageProcessor, "maskformer": MaskFormerImageProcessor}
 

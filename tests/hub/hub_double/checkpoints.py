@@ -6,7 +6,7 @@ is scaled so that some queries are confident: post-processing then keeps segment
 on 133 COCO classes (random weights test code paths, never prediction quality).
 
 ``size="tiny"`` (the test suite) shrinks every width and depth; ``size="real"`` keeps the families' real
-sizes (Swin-Tiny, ResNet-50; slow, for ``make test-hub-real``).
+sizes (Swin-Tiny, ResNet-50, EoMT's ViT-L/16; slow, for ``make test-hub-real``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import torch
 from transformers import (
     DetrConfig,
     DetrForSegmentation,
+    EomtConfig,
+    EomtForUniversalSegmentation,
     Mask2FormerConfig,
     Mask2FormerForUniversalSegmentation,
     MaskFormerConfig,
@@ -85,20 +87,39 @@ def _config(architecture: str, labels: dict[int, str], size: str):
         )
         return DetrConfig(use_timm_backbone=True, backbone="test_resnet" if tiny else "resnet50",
                           num_queries=100, **sizes, **common)
+    if architecture == "eomt":
+        # EoMT-L: DINOv2 ViT-L/16 with 4 register tokens, queries in the last 4 of 24 blocks, 200 queries
+        sizes = (
+            {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "num_blocks": 1,
+             "num_queries": 100}
+            if tiny else {"num_queries": 200}
+        )
+        return EomtConfig(image_size=_eomt_size(labels, size), patch_size=16, **sizes, **common)
     raise ValueError(f"unknown architecture {architecture!r}")
+
+
+def _eomt_size(labels: dict[int, str], size: str) -> int:
+    """The square input of an EoMT stand-in: 640 px (ADE20K semantic: 512), 128 px at tiny size."""
+    if size != "real":
+        return 128
+    return 512 if len(labels) == 150 else 640
 
 
 _MODELS = {
     "mask2former": Mask2FormerForUniversalSegmentation,
     "maskformer": MaskFormerForInstanceSegmentation,
     "detr": DetrForSegmentation,
+    "eomt": EomtForUniversalSegmentation,
 }
 
 
-def _preprocessor(architecture: str, size: str, num_labels: int) -> dict:
+def _preprocessor(architecture: str, size: str, num_labels: int, image_size: int | None = None) -> dict:
     tiny = size != "real"
     common = {"do_resize": True, "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True,
               "image_mean": IMAGENET_MEAN, "image_std": IMAGENET_STD, "resample": 2}
+    if architecture == "eomt":  # as the official EoMT processors: resize the longest side, pad to a square
+        return {"image_processor_type": "EomtImageProcessor", "do_pad": True, "do_split_image": False,
+                "size": {"shortest_edge": image_size, "longest_edge": image_size}, **common}
     if architecture == "detr":
         edges = {"shortest_edge": 96, "longest_edge": 160} if tiny else {"shortest_edge": 800,
                                                                          "longest_edge": 1333}
@@ -139,8 +160,12 @@ def _sharpen_class_head(model) -> None:
     hook = head.register_forward_hook(
         lambda module, args, output: seen.append(args[0].reshape(-1, args[0].shape[-1]))
     )
-    pixels = torch.randn(1, 3, 96, 128, generator=torch.Generator().manual_seed(1))
-    model(pixel_values=pixels, pixel_mask=torch.ones(1, 96, 128, dtype=torch.long))
+    if model.config.model_type == "eomt":  # a ViT of fixed input size, without pixel_mask
+        side = model.config.image_size
+        model(pixel_values=torch.randn(1, 3, side, side, generator=torch.Generator().manual_seed(1)))
+    else:
+        pixels = torch.randn(1, 3, 96, 128, generator=torch.Generator().manual_seed(1))
+        model(pixel_values=pixels, pixel_mask=torch.ones(1, 96, 128, dtype=torch.long))
     hook.remove()
     hidden = torch.cat(seen)
     common = hidden.mean(0)
@@ -166,8 +191,9 @@ def build_repository(
     with tempfile.TemporaryDirectory() as folder:
         model.save_pretrained(folder)
         files = {p.name: p.read_bytes() for p in Path(folder).iterdir() if p.is_file()}
+    image_size = getattr(config, "image_size", None) if architecture == "eomt" else None
     files["preprocessor_config.json"] = json.dumps(
-        _preprocessor(architecture, size, len(labels)), indent=2
+        _preprocessor(architecture, size, len(labels), image_size), indent=2
     ).encode()
     return files
 
