@@ -9,6 +9,7 @@ state) and other static viewers show the PNG, so a saved notebook always carries
 from __future__ import annotations
 
 import base64
+import html
 import logging
 from typing import Any
 
@@ -18,9 +19,26 @@ from matplotlib.figure import Figure
 
 from segtutor.viz import figure_to_png, offscreen_figure
 
-__all__ = ["Explorer"]
+__all__ = ["CAPTION_CLASS", "Explorer", "figure_title", "slider_layout"]
 
 logger = logging.getLogger(__name__)
+
+#: Width of every explorer slider (description, track and readout together), capped by the output area:
+#: ipywidgets' default (300 px) leaves a long description almost no track to drag.
+SLIDER_WIDTH = "560px"
+#: CSS class of the hidden caption that holds the picture's title (see ``Explorer.caption``).
+CAPTION_CLASS = "segtutor-picture-title"
+
+
+def slider_layout() -> widgets.Layout:
+    """Return the layout of an explorer slider: :data:`SLIDER_WIDTH` wide, never wider than its output."""
+    return widgets.Layout(width=SLIDER_WIDTH, max_width="100%")
+
+
+def figure_title(figure: Figure) -> str:
+    """Return the title a figure shows (its suptitle, else its first titled Axes), on one line."""
+    texts = [figure.get_suptitle(), *(ax.get_title() for ax in figure.axes)]
+    return " ".join(next((t for t in texts if t), "").split())
 
 
 class Explorer:
@@ -40,6 +58,12 @@ class Explorer:
         The main overlay drawn, when the view has one.
     last_error : Exception or None
         The error of the last redraw triggered by a control, shown in the picture instead of a drawing.
+    picture : ipywidgets.Image
+        The picture.
+    caption : ipywidgets.HTML
+        The picture's title as text (hidden: the picture shows it), so that a browser test can check that
+        the picture on the page is the view asked for. Not the picture's ``tooltip``: ipywidgets 8.1's
+        ``ImageView`` fails to render when one is set (it reads the ``description`` an Image lacks).
     """
 
     figsize: tuple[float, float] = (5.6, 3.8)
@@ -54,9 +78,14 @@ class Explorer:
         self.last_rgb: np.ndarray | None = None
         self.last_error: Exception | None = None
         self.controls = list(controls)
-        self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # natural size, smaller where the output is narrower: a flex column would stretch it (blurred, taller
+        # than the window, the controls out of sight while the picture changes)
+        picture_layout = widgets.Layout(max_width="100%", align_self="flex-start")
+        self.picture = widgets.Image(format="png", layout=picture_layout)
+        self.caption = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.caption.add_class(CAPTION_CLASS)
         header = widgets.HTML(f"<b>{title}</b>")
-        self.widget = widgets.VBox([header, *self.controls, self.picture])
+        self.widget = widgets.VBox([header, *self.controls, self.picture, self.caption])
         self.refresh()  # errors in the initial arguments raise here, where the notebook can show them
         for control in self.controls:
             control.observe(self._on_change, names="value")
@@ -81,6 +110,7 @@ class Explorer:
     def _show(self, figure: Figure) -> bytes:
         self.last_figure = figure
         self.last_png = figure_to_png(figure, compress_level=1)  # fast to encode: redraws feel live
+        self.caption.value = html.escape(figure_title(figure))
         self.picture.value = self.last_png
         self.render_count += 1
         return self.last_png

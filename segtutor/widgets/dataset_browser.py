@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from segtutor.data.targets import Sample
 from segtutor.viz import as_segment_map, draw_rendering, render
-from segtutor.widgets._base import Explorer
+from segtutor.widgets._base import Explorer, slider_layout
 
 __all__ = ["DatasetBrowser"]
 
@@ -53,7 +53,7 @@ class DatasetBrowser(Explorer):
             )
         self.samples = samples
         self.index = widgets.IntSlider(value=0, min=0, max=len(samples) - 1, description="sample",
-                                       continuous_update=False)
+                                       continuous_update=False, layout=slider_layout())
         self.kind = widgets.ToggleButtons(options=list(_KINDS), value=kind, description="task")
         self.view = widgets.ToggleButtons(options=list(_VIEWS), value=view, description="view")
         self._finish_setup([self.index, self.kind, self.view], f"Dataset browser ({len(samples)} samples)")

@@ -15,11 +15,13 @@ import PIL.Image
 from matplotlib.figure import Figure
 
 from segtutor.viz import as_categories, as_rgb_image, draw_rendering, render
-from segtutor.widgets._base import Explorer
+from segtutor.widgets._base import Explorer, slider_layout
 
 __all__ = ["PostprocessExplorer"]
 
 _TASKS = ("semantic", "instance", "panoptic")
+#: One description width for the three sliders, so that their tracks line up and all have the same length.
+_DESCRIPTION_WIDTH = "200px"
 
 
 def _default_postprocess() -> ModuleType:
@@ -118,8 +120,8 @@ class PostprocessExplorer(Explorer):
 
         def slider(description: str, value: float) -> widgets.FloatSlider:
             return widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description=description,
-                                       continuous_update=False, readout_format=".2f",
-                                       style={"description_width": "initial"})
+                                       continuous_update=False, readout_format=".2f", layout=slider_layout(),
+                                       style={"description_width": _DESCRIPTION_WIDTH})
 
         self.task = widgets.ToggleButtons(options=list(_TASKS), value=task, description="task")
         self.threshold = slider("threshold (class score)", threshold)
