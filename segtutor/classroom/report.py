@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,18 +9,12 @@ from segtutor.classroom.execute import stop_all
 from segtutor.classroom.grading import Graded, find_submissions, grade
 from segtutor.classroom.lessons import find_lessons
 from segtutor.classroom.tables import write_csv, write_markdown
+from segtutor.cpu_sharing import usable_cpus
 
 __all__ = ["CSV_NAME", "MARKDOWN_NAME", "class_report"]
 
 CSV_NAME = "class_report.csv"
 MARKDOWN_NAME = "class_report.md"
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def class_report(
@@ -78,7 +71,7 @@ def class_report(
     lessons = find_lessons(lessons_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    threads = max(1, _cores() // parallel) if parallel > 1 else None
+    threads = max(1, usable_cpus() // parallel) if parallel > 1 else None
 
     def one(path: Path) -> Graded:
         return grade(

@@ -45,7 +45,8 @@ def test_usable_cpus_never_exceeds_the_affinity_mask(tmp_path):
     assert usable_cpus(tmp_path) == AFFINITY
 
 
-@pytest.mark.parametrize(("cpus", "busy", "expected"), [(2, 1, 2), (2, 2, 1), (2, 3, 1), (8, 3, 2), (8, 0, 8)])
+@pytest.mark.parametrize(("cpus", "busy", "expected"),
+                         [(2, 1, 2), (2, 2, 1), (2, 3, 1), (8, 3, 2), (8, 0, 8)])
 def test_busy_kernels_split_the_cpus_and_never_drop_below_one_thread(cpus, busy, expected):
     assert threads_for(cpus, busy) == expected
 
