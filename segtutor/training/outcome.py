@@ -60,6 +60,7 @@ def fine_tuning_checks(
     metric: str = "PQ",
     new_class_floor: float = 0.4,
     overall_tolerance: float = 0.0,
+    new_class_key: str | None = None,
 ) -> list[Check]:
     """Check that a fine-tuning run did what the lesson says it does.
 
@@ -79,6 +80,10 @@ def fine_tuning_checks(
     overall_tolerance : float
         How far, as a fraction, the overall metric may fall and still pass (0: it must rise). A short run
         on a few validation images moves the overall score by a point or two either way.
+    new_class_key : {"PQ", "AP", "IoU"}, optional
+        Which per-class score the new-class checks read; default: the one of ``metric``. ``"IoU"`` (pixels
+        named as the class) moves more steadily than PQ after a short run, which also needs whole matched
+        segments.
 
     Returns
     -------
@@ -106,7 +111,9 @@ def fine_tuning_checks(
         else Check(f"overall {metric} did not fall by more than {100 * overall_tolerance:g} points",
                    after[metric] >= before[metric] - overall_tolerance),
     ]
-    key = PER_CLASS_KEY[metric]
+    key = new_class_key or PER_CLASS_KEY[metric]
+    if key not in PER_CLASS_KEY.values():
+        raise ValueError(f"new_class_key must be one of {sorted(PER_CLASS_KEY.values())}, got {key!r}")
     for name in new_classes:
         start, end = _class_score(before, name, key), _class_score(after, name, key)
         claim = (

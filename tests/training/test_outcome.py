@@ -43,6 +43,21 @@ def test_a_rising_loss_and_a_falling_score_are_marked_failed():
     assert lines[0].startswith("✗ the training loss fell") and lines[1].startswith("✗ overall PQ")
 
 
+def test_the_new_class_check_can_read_another_score():
+    rows = [{"id": 0, "name": "star", "isthing": True, "PQ": 0.0, "IoU": 0.0}]
+    before = EvaluationResult(model="m", tasks=("panoptic", "semantic"), num_images=4,
+                              metrics={"PQ": 0.5}, per_class=rows)
+    after = EvaluationResult(model="m", tasks=("panoptic", "semantic"), num_images=4, metrics={"PQ": 0.5},
+                             per_class=[{**rows[0], "IoU": 0.12}])
+    lines = [c.line() for c in fine_tuning_checks(before, after, HISTORY, new_classes=["star"],
+                                                  new_class_floor=0.0, new_class_key="IoU")]
+    assert lines[2] == "✓ star (new class): IoU rose above 0"
+    pq_only = fine_tuning_checks(before, after, HISTORY, new_classes=["star"], new_class_floor=0.0)
+    assert not pq_only[2].holds  # PQ stayed 0: the default key would mark it failed
+    with pytest.raises(ValueError, match="new_class_key must be one of"):
+        fine_tuning_checks(before, after, HISTORY, new_classes=["star"], new_class_key="Dice")
+
+
 def test_the_floor_is_a_parameter():
     after = _result(0.61, {"circle": 0.62, "square": 0.60, "star": 0.25})
     assert _lines(after, new_class_floor=0.2)[2] == "✓ star (new class): PQ rose from 0 to at least 20%"
