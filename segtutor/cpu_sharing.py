@@ -188,8 +188,9 @@ def _hook_cells(shell: Any, sharing: _Sharing) -> None:
     """Count the kernel busy while a cell runs (IPython's ``pre_run_cell`` / ``post_run_cell`` events)."""
 
     def started(*_: Any) -> None:
-        sharing.mark(True)
-        rebalance()
+        if _active is sharing:  # sharing turned off, or set up again since: this hook has nothing to do
+            sharing.mark(True)
+            rebalance()
 
     def finished(*_: Any) -> None:
         sharing.mark(False)
@@ -224,17 +225,18 @@ def share_cpus(*, folder: str | Path | None = None, shell: Any = None) -> CpuSha
     global _active
     import torch
 
+    usable = usable_cpus()
     user_cap = os.environ.get("OMP_NUM_THREADS", "").strip()
-    cpus = int(user_cap) if user_cap.isdigit() and int(user_cap) > 0 else usable_cpus()
-    if os.environ.get("SEGTUTOR_SHARE_CPUS", "1").strip().lower() in {"0", "false", "no", "off"}:
+    cpus = int(user_cap) if user_cap.isdigit() and int(user_cap) > 0 else usable
+    if _active is not None:  # called again: the earlier setting stops counting this kernel busy
+        _active.mark(False)
         _active = None
+    if os.environ.get("SEGTUTOR_SHARE_CPUS", "1").strip().lower() in {"0", "false", "no", "off"}:
         threads = torch.get_num_threads()
         message = f"CPU sharing off (SEGTUTOR_SHARE_CPUS=0). PyTorch threads: {threads}"
         return CpuSharing(False, cpus, threads, 0, message + ".")
 
     where = Path(folder or os.environ.get("SEGTUTOR_BUSY_DIR") or DEFAULT_BUSY_DIR)
-    if _active is not None:
-        _active.mark(False)
     _active = _Sharing(cpus=cpus, folder=where)
     if shell is None:
         try:
@@ -248,9 +250,9 @@ def share_cpus(*, folder: str | Path | None = None, shell: Any = None) -> CpuSha
     _active.mark(True)  # busy now: in a notebook the cell that called us is running
     if shell is None:
         atexit.register(_active.mark, False)
-    threads = rebalance() or cpus
+    threads = rebalance()
     busy = max(1, busy_kernels(where))
     message = (f"CPU sharing on. PyTorch threads: {threads} now, at most {cpus} (CPUs usable here: "
-               f"{usable_cpus()}); other busy segtutor kernels on this machine: {busy - 1}. "
+               f"{usable}); other busy segtutor kernels on this machine: {busy - 1}. "
                "Busy kernels split the CPUs, so none slows the others beyond its share.")
     return CpuSharing(True, cpus, threads, busy, message)

@@ -144,3 +144,16 @@ def test_in_a_notebook_the_kernel_is_busy_only_while_a_cell_runs(tmp_path, shari
     assert mine.exists()
     share_cpus(folder=tmp_path, shell=shell)  # the setup cell run a second time
     assert all(len(callbacks) == 1 for callbacks in shell.events.callbacks.values())
+
+
+def test_turning_sharing_off_after_it_was_on_stops_counting_the_kernel_busy(tmp_path, sharing_state,
+                                                                             monkeypatch):
+    shell = _Shell()
+    mine = tmp_path / str(os.getpid())
+    share_cpus(folder=tmp_path, shell=shell)
+    assert mine.exists()
+    monkeypatch.setenv("SEGTUTOR_SHARE_CPUS", "0")
+    share_cpus(folder=tmp_path, shell=shell)
+    assert not mine.exists()
+    shell.events.trigger("pre_run_cell")  # the hooks of the earlier call are still registered
+    assert not mine.exists() and rebalance() is None
