@@ -68,6 +68,9 @@ class ToyShapesConfig:
         A placement is rejected if it would hide more than ``1 - min_visible`` of an earlier thing.
     noise_fraction, noise_amplitude : float, int
         Fraction of pixels that get luminance noise, and its largest amplitude in grey levels.
+    thing_weights : tuple of float, optional
+        Relative frequency of each thing class (circle, square, triangle, and star with ``with_star``);
+        ``None`` draws them equally often (and gives the committed dataset).
     """
 
     size: int = 128
@@ -80,6 +83,7 @@ class ToyShapesConfig:
     min_visible: float = 0.5
     noise_fraction: float = 0.25
     noise_amplitude: int = 10
+    thing_weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.size < 16:
@@ -97,6 +101,14 @@ class ToyShapesConfig:
             raise ValueError(
                 f"ToyShapesConfig.noise_amplitude must be at least 3, got {self.noise_amplitude}."
             )
+        if self.thing_weights is not None:
+            names = [c.name for c in toyshapes_categories(self.with_star) if c.isthing]
+            weights = tuple(self.thing_weights)
+            if len(weights) != len(names) or min(weights) < 0 or sum(weights) <= 0:
+                raise ValueError(
+                    f"ToyShapesConfig.thing_weights needs {len(names)} non-negative numbers, one per thing "
+                    f"class ({', '.join(names)}), not all 0; got {self.thing_weights!r}."
+                )
         if not 0 < self.min_thing <= self.max_thing:
             raise ValueError(
                 "ToyShapesConfig: need 0 < min_thing <= max_thing, "
@@ -147,7 +159,11 @@ def _place_things(
     n_things = 0 if rng.random() < config.empty_fraction else int(rng.integers(1, config.max_things + 1))
     placed: list[tuple[np.ndarray, Category, float, float, float]] = []
     for _ in range(n_things):
-        cat = thing_classes[int(rng.integers(len(thing_classes)))]
+        if config.thing_weights is None:
+            cat = thing_classes[int(rng.integers(len(thing_classes)))]
+        else:
+            weights = np.asarray(config.thing_weights, dtype=float)
+            cat = thing_classes[int(rng.choice(len(thing_classes), p=weights / weights.sum()))]
         for _attempt in range(20):
             s = rng.uniform(config.min_thing, config.max_thing) * scale
             if placed and rng.random() < config.touch_probability:

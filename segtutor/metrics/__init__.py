@@ -6,7 +6,11 @@ against :class:`~segtutor.data.targets.Sample` ground truth (the scorer classes 
 time). All scores are fractions in [0, 1]; tables show them in %.
 """
 
-from segtutor.metrics.describe import describe_panoptic_prediction, describe_task_agreement
+from segtutor.metrics.describe import (
+    describe_class_review,
+    describe_panoptic_prediction,
+    describe_task_agreement,
+)
 from segtutor.metrics.evaluate import TASKS, evaluate
 from segtutor.metrics.instance import InstanceScorer, mask_map
 from segtutor.metrics.panoptic import PanopticScorer, panoptic_quality
@@ -21,6 +25,7 @@ __all__ = [
     "PanopticScorer",
     "SemanticScorer",
     "Table",
+    "describe_class_review",
     "describe_panoptic_prediction",
     "describe_task_agreement",
     "evaluate",

@@ -22,6 +22,7 @@ from segtutor.data.targets import Sample
 
 __all__ = [
     "PredictionReview",
+    "describe_class_review",
     "describe_panoptic_prediction",
     "describe_task_agreement",
     "review_panoptic_prediction",
@@ -61,6 +62,15 @@ class PredictionReview:
         """How many things the annotation has."""
         return sum(map(sum, (self.found.values(), self.rough.values(), self.confused.values(),
                              self.missed.values())))
+
+    def __add__(self, other: PredictionReview) -> PredictionReview:
+        """The review of two images (or two sets of images) together: every count added."""
+        return PredictionReview(
+            found=self.found + other.found, rough=self.rough + other.rough,
+            confused=self.confused + other.confused, missed=self.missed + other.missed,
+            invented=self.invented + other.invented, stuff_found=self.stuff_found + other.stuff_found,
+            stuff_missed=self.stuff_missed + other.stuff_missed,
+        )
 
 
 def review_panoptic_prediction(
@@ -184,6 +194,52 @@ def describe_panoptic_prediction(
     return text
 
 
+def describe_class_review(
+    review: PredictionReview, name: str, *, images: int, model: str = "the model"
+) -> str:
+    """Say what became of every annotated thing of one class over many images (Markdown).
+
+    Parameters
+    ----------
+    review : PredictionReview
+        The reviews of all the images, added up (``EvaluationResult.review``).
+    name : str
+        The thing class to follow, e.g. a new class after fine-tuning.
+    images : int
+        How many images ``review`` covers (for the sentence).
+    model : str
+        How the sentence names the model.
+
+    Returns
+    -------
+    str
+        E.g. "In the 48 validation images there are 23 stars. The model finds 2 of them (the right class
+        and a mask overlapping by more than half), finds 3 only roughly, calls 12 another class (11
+        triangles and 1 square) and misses 6. It also predicts 9 stars where there is none."
+    """
+    confused = Counter({guess: n for (truth, guess), n in review.confused.items() if truth == name})
+    found, rough, missed = review.found[name], review.rough[name], review.missed[name]
+    total = found + rough + sum(confused.values()) + missed
+    text = f"In the {_count(images, 'validation image')} there {'is' if total == 1 else 'are'} "
+    text += f"{_count(total, name)}."
+    if total:
+        parts = [f"finds {found} of them (the right class and a mask overlapping by more than half)"]
+        if rough:
+            parts.append(f"finds {rough} only roughly")
+        if confused:
+            listing = _join(_count(n, guess) for guess, n in sorted(confused.items(), key=lambda kv: -kv[1]))
+            parts.append(f"calls {sum(confused.values())} another class ({listing})")
+        if missed:
+            parts.append(f"misses {missed}")
+        text += f" {model[0].upper() + model[1:]} " + _join(parts) + "."
+    invented = review.invented[name] + sum(
+        n for (truth, guess), n in review.confused.items() if guess == name and truth != name
+    )
+    if invented:
+        return text + f" It also predicts {_count(invented, name)} where there is none."
+    return text + f" It predicts no {name} where there is none."
+
+
 def describe_task_agreement(semantic: torch.Tensor, panoptic: dict, categories: Sequence[Category]) -> str:
     """Say where the semantic and the panoptic post-processing of the same outputs disagree (Markdown).
 
@@ -250,7 +306,9 @@ def _pairs_by_iou(truths: list[np.ndarray], predictions: list[np.ndarray]) -> li
 
 
 def _count(n: int, name: str) -> str:
-    return f"{n} {name}" if n == 1 else f"{n} {name}s"
+    if n == 1:
+        return f"{n} {name}"
+    return f"{n} {name}es" if name.endswith(("s", "sh", "ch", "x")) else f"{n} {name}s"
 
 
 def _join(parts) -> str:

@@ -19,6 +19,7 @@ from segtutor.categories import Category
 from segtutor.cpu_sharing import rebalance
 from segtutor.data.targets import Sample
 from segtutor.metrics._postprocess import family, postprocess_batch
+from segtutor.metrics.describe import PredictionReview, review_panoptic_prediction
 from segtutor.metrics.instance import InstanceScorer
 from segtutor.metrics.panoptic import PanopticScorer
 from segtutor.metrics.result import EvaluationResult
@@ -122,6 +123,7 @@ def evaluate(
     model.eval()
     start = time.perf_counter()
     count = 0
+    review = PredictionReview() if "panoptic" in tasks else None
     options = {"threshold": threshold, "instance_threshold": instance_threshold,
                "mask_threshold": mask_threshold, "overlap_mask_area_threshold": overlap_mask_area_threshold,
                "postprocessor": postprocessor}
@@ -138,6 +140,8 @@ def evaluate(
             for t in tasks:
                 for prediction, sample in zip(predictions[t], batch, strict=True):
                     scorers[t].update(prediction, sample)
+                    if t == "panoptic":  # what became of each annotated thing, for sentences about a class
+                        review += review_panoptic_prediction(sample, prediction, categories)
             count += len(batch)
     finally:
         model.train(was_training)
@@ -152,6 +156,7 @@ def evaluate(
         metrics=metrics,
         per_class=_merge_per_class(categories, [scorers[t].per_class() for t in tasks]),
         seconds=time.perf_counter() - start,
+        review=review,
     )
 
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from segtutor.metrics.describe import PredictionReview
 from segtutor.metrics.table import Table
 
 __all__ = ["EvaluationResult"]
@@ -42,6 +43,10 @@ class EvaluationResult:
         One row per category with the per-category scores of every task that was run (PQ, SQ, RQ, AP, IoU).
     seconds : float
         Wall-clock time of the evaluation (forward passes, post-processing and scoring).
+    review : PredictionReview or None
+        With the panoptic task: every annotated thing of every image, sorted into found, found roughly,
+        confused (with which class), missed, and the invented predictions (see
+        :func:`~segtutor.metrics.describe.describe_class_review`). ``None`` otherwise.
     """
 
     model: str
@@ -50,6 +55,7 @@ class EvaluationResult:
     metrics: dict[str, float]
     per_class: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    review: PredictionReview | None = None
 
     def __getitem__(self, key: str) -> float:
         """``result["PQ"]`` is ``result.metrics["PQ"]``."""

@@ -166,7 +166,8 @@ def fine_tuning_summary(
     )
     for name in new_classes:
         start, end = _class_score(before, name, key), _class_score(after, name, key)
-        verdict = "the model has learned it" if end >= 0.4 else "not learned yet: train longer"
+        verdict = ("the model has learned it" if end >= 0.4 else "partly learned" if end > 0
+                   else "not learned yet")
         text += (
             f" The new class **{name}** went from {key} {100 * start:.1f} % to {100 * end:.1f} % ({verdict})."
         )
@@ -174,11 +175,14 @@ def fine_tuning_summary(
     deltas = {name: _class_score(after, name, key) - _class_score(before, name, key) for name in known}
     if deltas:
         best, worst = max(deltas, key=deltas.get), min(deltas, key=deltas.get)
-        text += (
-            f" Among the classes the checkpoint knew, {best} changed most upwards "
-            f"({100 * deltas[best]:+.1f} points) and {worst} most downwards "
-            f"({100 * deltas[worst]:+.1f} points)."
-        )
+        rise, fall = (f"{name} ({100 * deltas[name]:+.1f} points)" for name in (best, worst))
+        if deltas[worst] < 0 < deltas[best]:
+            text += f" Among the classes the checkpoint knew, {best} rose most {rise[len(best) + 1:]} "
+            text += f"and {worst} fell most {fall[len(worst) + 1:]}."
+        elif deltas[best] > 0:
+            text += f" Every class the checkpoint knew kept or raised its score; {rise} rose most."
+        else:
+            text += f" No class the checkpoint knew rose; {fall} fell most."
     return text
 
 

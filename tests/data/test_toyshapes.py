@@ -79,6 +79,14 @@ def test_star_variant_adds_stars_and_category_5():
     assert not any((s.category_ids == 5).any() for s in _scenes(30))
 
 
+def test_thing_weights_change_how_often_each_class_is_drawn():
+    counts = [np.bincount(np.concatenate([s.category_ids for s in _scenes(40, **config)]), minlength=6)
+              for config in ({"with_star": True}, {"with_star": True, "thing_weights": (1, 1, 1, 3)})]
+    assert counts[1][5] > 2 * counts[0][5]  # three times the weight of each other shape: many more stars
+    only_circles = _scenes(20, thing_weights=(1, 0, 0))
+    assert set(np.concatenate([s.category_ids for s in only_circles]).tolist()) <= {0, 1, 2}
+
+
 @pytest.mark.parametrize("size", [32, 200])
 def test_any_size_is_allowed(size):
     sample = _scenes(1, size=size)[0]

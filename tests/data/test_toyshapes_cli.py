@@ -68,7 +68,8 @@ def test_an_empty_folder_is_filled(tmp_path):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("max_things", 0), ("empty_fraction", -0.1), ("noise_fraction", 2.0), ("noise_amplitude", 1)],
+    [("max_things", 0), ("empty_fraction", -0.1), ("noise_fraction", 2.0), ("noise_amplitude", 1),
+     ("thing_weights", (1, 1)), ("thing_weights", (1, -1, 1)), ("thing_weights", (0, 0, 0))],
 )
 def test_config_refuses_values_the_generator_cannot_use(field, value):
     with pytest.raises(ValueError, match=field):

@@ -12,7 +12,11 @@ import torch
 
 from segtutor.categories import Category
 from segtutor.data.targets import Sample
-from segtutor.metrics.describe import describe_panoptic_prediction, review_panoptic_prediction
+from segtutor.metrics.describe import (
+    describe_class_review,
+    describe_panoptic_prediction,
+    review_panoptic_prediction,
+)
 
 CATEGORIES = [
     Category(0, "sky", False, (0, 0, 255)),
@@ -142,4 +146,30 @@ def test_task_agreement_says_when_the_maps_agree():
     prediction = _prediction([(int(c), m) for m, c in zip(truth.masks, truth.category_ids, strict=True)])
     assert describe_task_agreement(semantic, prediction, CATEGORIES).endswith(
         "every other pixel gets the same class in both maps."
+    )
+
+
+def test_a_class_review_adds_up_the_images_and_says_what_became_of_each_thing():
+    truth = _truth()
+    found = _prediction([*_stuff(), (2, truth.masks[2])])  # the circle found; square and triangle missed
+    as_square = _prediction([*_stuff(), (3, truth.masks[2]), (2, truth.masks[3])])  # circle <-> square
+    rough = _prediction([*_stuff(), (2, _box(4, 0) | _box(2, 0))])  # the circle at IoU 0.5: only roughly
+    reviews = [review_panoptic_prediction(truth, p, CATEGORIES) for p in (found, as_square, rough, found)]
+    total = sum(reviews[1:], reviews[0])
+    assert total.found == {"circle": 2} and total.rough == {"circle": 1}
+    assert total.confused == {("circle", "square"): 1, ("square", "circle"): 1}
+    text = describe_class_review(total, "circle", images=4)
+    assert text == (
+        "In the 4 validation images there are 4 circles. The model finds 2 of them (the right class and a "
+        "mask overlapping by more than half), finds 1 only roughly and calls 1 another class (1 square). "
+        "It also predicts 1 circle where there is none."  # the square it called a circle
+    )
+
+
+def test_a_class_review_of_a_class_never_predicted():
+    review = review_panoptic_prediction(_truth(), _prediction(_stuff()), CATEGORIES)
+    text = describe_class_review(review, "triangle", images=1, model="the toy model")
+    assert text == (
+        "In the 1 validation image there is 1 triangle. The toy model finds 0 of them (the right class and "
+        "a mask overlapping by more than half) and misses 1. It predicts no triangle where there is none."
     )

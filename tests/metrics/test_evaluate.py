@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from types import SimpleNamespace
 
 import numpy as np
@@ -134,6 +135,11 @@ def test_perfect_predictions_score_one_end_to_end(family: str, postprocessor: st
         assert result.metrics[key] == 1.0, key
     for key in ("PQ", "SQ", "PQ_th", "PQ_st", "mIoU"):
         assert result.metrics[key] == pytest.approx(1.0, abs=0.02), key
+    # every annotated thing of every image is found, and nothing else is predicted
+    annotated = [s.category_by_id[int(c)] for s in SAMPLES for c in s.category_ids]
+    things = Counter(category.name for category in annotated if category.isthing)
+    assert result.review.found == things and not (result.review.confused or result.review.invented)
+    assert evaluate(_Oracle(SAMPLES, family), processor, SAMPLES, task="semantic").review is None
 
 
 def test_model_mode_is_restored(model_and_processor) -> None:

@@ -50,3 +50,23 @@ def _table_value(text: str, title: str, metric: str) -> str:
     table = text.split(f"**{title}")[1]
     row = next(line for line in table.splitlines() if line.startswith(f"| {metric} |"))
     return row.split("|")[2].strip()
+
+
+@pytest.mark.slow
+def test_short_panoptic_run_follows_every_validation_star(run_notebook, needs_bundled_mask2former):
+    parameters = {"checkpoint_source": "bundled", "n_train": 8, "n_val": 6, "image_size": 64, "steps": 4,
+                  "batch_size": 2, "seed": 2, "browse_index": 0, "show_index": 1}
+    executed = run_notebook(NOTEBOOK, parameters)
+    counts = next(line for line in executed.stdout.splitlines() if line.startswith("val "))
+    stars = int(counts.rsplit("star ", 1)[1]) if "star " in counts else 0
+    lines = executed.markdown.splitlines()
+    reviews = [line for line in lines if line.startswith("In the 6 validation images")]
+    assert len(reviews) == 2  # before and after training, each about the stars this run generated
+    for review, model in zip(reviews, ("The starting model", "The fine-tuned model"), strict=True):
+        verb = "is" if stars == 1 else "are"
+        assert review.startswith(f"In the 6 validation images there {verb} {stars} star")
+        if stars:
+            assert model in review
+    before = _table_value(executed.stdout, "before fine-tuning", "PQ")
+    assert "After 4 steps, PQ over all classes" in executed.markdown
+    assert f"from {before} %" in executed.markdown

@@ -104,13 +104,21 @@ def test_summary_sentences_follow_the_numbers():
     text = fine_tuning_summary(BEFORE, after, new_classes=["star"], steps=120)
     assert "After 120 steps, PQ over all classes rose from 60.0 % to 70.0 %." in text
     assert "**star** went from PQ 0.0 % to 45.0 % (the model has learned it)" in text
-    assert "circle changed most upwards (+2.0 points) and square most downwards (-10.0 points)" in text
+    assert "circle rose most (+2.0 points) and square fell most (-10.0 points)." in text
 
 
 def test_summary_says_when_the_new_class_is_not_learned_and_the_score_fell():
     after = _result(0.58, {"circle": 0.62, "square": 0.55, "star": 0.1})
     text = fine_tuning_summary(BEFORE, after, new_classes=["star"], steps=4)
-    assert "fell from 60.0 % to 58.0 %" in text and "not learned yet: train longer" in text
+    assert "fell from 60.0 % to 58.0 %" in text and "0.0 % to 10.0 % (partly learned)" in text
+
+
+def test_summary_never_calls_a_rise_a_fall():
+    after = _result(0.65, {"circle": 0.62, "square": 0.66, "star": 0.0})
+    text = fine_tuning_summary(BEFORE, after, new_classes=["star"], steps=4)
+    assert "(not learned yet)" in text
+    assert "Every class the checkpoint knew kept or raised its score; circle (+2.0 points) rose most." in text
+    assert "fell" not in text
 
 
 def test_a_run_record_reads_back_what_was_written(tmp_path):
