@@ -101,9 +101,9 @@ class Upsampling:
         rows, cols, maps = crossing.permute(1, 2, 0).nonzero().unbind(1)  # sorted by block, then map
         blocks, corners = self._map_corners(maps, rows, cols)
         blocks, lengths = torch.unique_consecutive(blocks, dim=0, return_counts=True)
-        for entries, lengths, upsampled, pixels, inside in self._upsampled(blocks, lengths, corners):
+        for entries, counts, upsampled, pixels, inside in self._upsampled(blocks, lengths, corners):
             above = torch.where(upsampled > threshold, maps[entries].view(-1, 1, 1).float(), -1)
-            latest = torch.segment_reduce(above, "max", lengths=lengths).long()
+            latest = torch.segment_reduce(above, "max", lengths=counts).long()
             latest = torch.maximum(latest, last.view(-1)[pixels])
             last.view(-1)[pixels[inside]] = latest[inside]
         return last
@@ -124,8 +124,8 @@ class Upsampling:
         a, b, c, d = _corners(inside)
         return a & b & c & d, a | b | c | d
 
-    def _map_corners(self, maps: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Blocks ``(e, 2)`` and corner values ``(4, e)`` of map ``maps[i]`` in block ``(rows[i], cols[i])``."""
+    def _map_corners(self, maps: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> tuple:
+        """Blocks ``(e, 2)`` and the corner values ``(4, e)`` of map ``maps[i]`` in block ``i``."""
         blocks, flat = torch.stack([rows, cols], dim=1), self.maps.flatten(1)
         return blocks, torch.stack([flat[maps, i] for i in self._corner_indices(blocks)])
 
