@@ -74,11 +74,11 @@ def test_far_from_boundaries_nothing_is_upsampled(monkeypatch):
     maps = torch.zeros(2, 8, 8)
     maps[0, :, :4], maps[1, :, 4:] = 1.0, 1.0  # one straight boundary between columns 3 and 4
     seen = []
-    original = Upsampling._values
+    original = Upsampling._upsampled
     monkeypatch.setattr(
         Upsampling,
-        "_values",
-        lambda self, blocks, which: seen.append(blocks) or original(self, blocks, which),
+        "_upsampled",
+        lambda self, blocks, *args: seen.append(blocks) or original(self, blocks, *args),
     )
     owner = Upsampling(maps, (80, 80)).argmax()
     assert torch.equal(owner, PlainUpsampling(maps, (80, 80)).argmax())
