@@ -158,11 +158,11 @@ def _place_things(
     scale = size / 128.0
     n_things = 0 if rng.random() < config.empty_fraction else int(rng.integers(1, config.max_things + 1))
     placed: list[tuple[np.ndarray, Category, float, float, float]] = []
+    weights = None if config.thing_weights is None else np.asarray(config.thing_weights, dtype=float)
     for _ in range(n_things):
-        if config.thing_weights is None:
+        if weights is None:  # the committed dataset's draws
             cat = thing_classes[int(rng.integers(len(thing_classes)))]
         else:
-            weights = np.asarray(config.thing_weights, dtype=float)
             cat = thing_classes[int(rng.choice(len(thing_classes), p=weights / weights.sum()))]
         for _attempt in range(20):
             s = rng.uniform(config.min_thing, config.max_thing) * scale

@@ -175,14 +175,14 @@ def fine_tuning_summary(
     deltas = {name: _class_score(after, name, key) - _class_score(before, name, key) for name in known}
     if deltas:
         best, worst = max(deltas, key=deltas.get), min(deltas, key=deltas.get)
-        rise, fall = (f"{name} ({100 * deltas[name]:+.1f} points)" for name in (best, worst))
+        rise, fall = (f"({100 * deltas[name]:+.1f} points)" for name in (best, worst))
         if deltas[worst] < 0 < deltas[best]:
-            text += f" Among the classes the checkpoint knew, {best} rose most {rise[len(best) + 1:]} "
-            text += f"and {worst} fell most {fall[len(worst) + 1:]}."
+            text += f" Among the classes the checkpoint knew, {best} rose most {rise}"
+            text += f" and {worst} fell most {fall}."
         elif deltas[best] > 0:
-            text += f" Every class the checkpoint knew kept or raised its score; {rise} rose most."
+            text += f" Every class the checkpoint knew kept or raised its score; {best} {rise} rose most."
         else:
-            text += f" No class the checkpoint knew rose; {fall} fell most."
+            text += f" No class the checkpoint knew rose; {worst} {fall} fell most."
     return text
 
 
