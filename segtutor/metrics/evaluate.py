@@ -51,6 +51,7 @@ def evaluate(
     postprocessor: Literal["auto", "segtutor", "transformers"] = "auto",
     name: str | None = None,
     across_processes: bool = False,
+    review: bool = False,
 ) -> EvaluationResult:
     """Run ``model`` on ``samples`` and score its predictions against their ground truth.
 
@@ -89,6 +90,12 @@ def evaluate(
         runs the model on its share of the batches, the predictions are gathered, and every process scores
         all of them, in order. The metrics equal those of one process evaluating everything (each batch is
         the same). It keeps all samples and predictions in memory at once. Alone, it changes nothing.
+    review : bool
+        With the panoptic task, also sort every annotated thing into found, found roughly, confused,
+        missed, and count the invented predictions (``EvaluationResult.review``, for
+        :func:`~segtutor.metrics.describe.describe_class_review`). Off by default: it compares every
+        annotated segment with every predicted one, pixel by pixel (about 1 s for a 640x480 image with
+        48 segments on each side), far more than the scores need.
 
     Returns
     -------
@@ -123,7 +130,7 @@ def evaluate(
     model.eval()
     start = time.perf_counter()
     count = 0
-    review = PredictionReview() if "panoptic" in tasks else None
+    summed = PredictionReview() if review and "panoptic" in tasks else None
     options = {"threshold": threshold, "instance_threshold": instance_threshold,
                "mask_threshold": mask_threshold, "overlap_mask_area_threshold": overlap_mask_area_threshold,
                "postprocessor": postprocessor}
@@ -140,8 +147,8 @@ def evaluate(
             for t in tasks:
                 for prediction, sample in zip(predictions[t], batch, strict=True):
                     scorers[t].update(prediction, sample)
-                    if t == "panoptic":  # what became of each annotated thing, for sentences about a class
-                        review += review_panoptic_prediction(sample, prediction, categories)
+                    if t == "panoptic" and summed is not None:  # what became of each annotated thing
+                        summed += review_panoptic_prediction(sample, prediction, categories)
             count += len(batch)
     finally:
         model.train(was_training)
@@ -156,7 +163,7 @@ def evaluate(
         metrics=metrics,
         per_class=_merge_per_class(categories, [scorers[t].per_class() for t in tasks]),
         seconds=time.perf_counter() - start,
-        review=review,
+        review=summed,
     )
 
 

@@ -44,9 +44,9 @@ class EvaluationResult:
     seconds : float
         Wall-clock time of the evaluation (forward passes, post-processing and scoring).
     review : PredictionReview or None
-        With the panoptic task: every annotated thing of every image, sorted into found, found roughly,
-        confused (with which class), missed, and the invented predictions (see
-        :func:`~segtutor.metrics.describe.describe_class_review`). ``None`` otherwise.
+        With the panoptic task and ``evaluate(..., review=True)``: every annotated thing of every image,
+        sorted into found, found roughly, confused (with which class), missed, and the invented
+        predictions (see :func:`~segtutor.metrics.describe.describe_class_review`). ``None`` otherwise.
     """
 
     model: str
