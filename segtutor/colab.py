@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from segtutor.paths import REPOSITORY, repo_root
+
 __all__ = [
     "BRANCH",
     "COLAB_TARGET",
@@ -22,8 +24,6 @@ __all__ = [
     "repository_url",
     "write_header",
 ]
-
-from segtutor.paths import REPOSITORY, repo_root
 
 BRANCH = "main"
 

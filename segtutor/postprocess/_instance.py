@@ -78,7 +78,7 @@ def instance(
         if return_coco_annotation or return_binary_maps:
             raise ValueError("EoMT's processor has no RLE or binary-map output: drop those options with "
                              "compatible=True, or use compatible=False.")
-        return _eomt.instance_like_transformers(outputs, target_sizes, size, threshold=threshold)
+        return _eomt.like_transformers("instance", outputs, target_sizes, size, threshold=threshold)
     batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible, size=size)
     results = []
     for class_logits, mask_logits, size in batch.images():
@@ -133,7 +133,7 @@ def _paint(
     visible = upsampling.counts(mask_threshold, strict=True) > 0
     new_id = torch.cumsum(visible, 0) - 1  # ids of the visible masks: 0, 1, ...
     last = upsampling.last_above(mask_threshold)  # an invisible mask is never the last above
-    segmentation = torch.cat([new_id, new_id.new_full((1,), -1)])[last]  # -1 (none) -> the appended -1
+    segmentation = last.map(torch.cat([new_id, new_id.new_full((1,), -1)]))  # -1 (none): the appended -1
     masks = resize_above(mask_probs[visible], size, mask_threshold).float() if return_masks else None
     return visible, segmentation, masks
 

@@ -10,11 +10,14 @@ the formula of ``interpolate(mode="bilinear", align_corners=False)``, and only f
 still win there (a map whose largest corner value is below another map's smallest cannot). The result
 equals `PlainUpsampling`'s (upsample every map, then decide) except where two values are equal to
 rounding error; the tests and the benchmark measure the agreement on random and real outputs.
+(Blocks are cut into *pieces* of at most ``ceil(scale)`` output rows and columns, so that the
+boundary blocks are computed as one regular array: the first block of each axis is longer.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 
@@ -25,13 +28,30 @@ _MARGIN = 1e-5  # relative: rounding of the upsampled values stays far below thi
 _VALUES_AT_ONCE = 2**21  # upsampled values computed together (bounds the memory)
 
 
-def _axis(source: int, size: int, device: torch.device) -> tuple[torch.Tensor, ...]:
-    """Per output pixel: the source pixel before it and the weight of the next; per block: start, count."""
-    position = (torch.arange(size, dtype=torch.float64, device=device) + 0.5) * (source / size) - 0.5
-    position = position.clamp(min=0)
+@dataclass(frozen=True)
+class _Axis:
+    """One axis: its output pixels, cut into pieces that each lie between two neighbouring grid pixels."""
+
+    piece: torch.Tensor  # (size,) the piece of each output pixel
+    weight: torch.Tensor  # (size,) float32: the weight of the next grid pixel
+    source: torch.Tensor  # (pieces,) the grid pixel before the piece
+    start: torch.Tensor  # (pieces,) its first output pixel
+    count: torch.Tensor  # (pieces,) its number of output pixels
+    block_count: torch.Tensor  # (source,) output pixels between each grid pixel and the next
+
+
+def _axis(source: int, size: int, device: torch.device) -> _Axis:
+    index = torch.arange(size, device=device)
+    position = ((index.double() + 0.5) * (source / size) - 0.5).clamp(min=0)
     first = position.long()
-    count = torch.bincount(first, minlength=source)
-    return first, (position - first).float(), torch.cumsum(count, 0) - count, count
+    new_block = torch.cat([index.new_ones(1, dtype=torch.bool), first[1:] != first[:-1]])
+    block_start = torch.where(new_block, index, 0).cummax(dim=0).values
+    starts = new_block | ((index - block_start) % -(-size // source) == 0)
+    start = starts.nonzero()[:, 0]
+    count = torch.diff(start, append=start.new_tensor([size]))
+    piece = torch.cumsum(starts, 0) - 1
+    blocks = torch.bincount(first, minlength=source)
+    return _Axis(piece, (position - first).float(), first[start], start, count, blocks)
 
 
 def _corners(grid: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -40,136 +60,202 @@ def _corners(grid: torch.Tensor) -> tuple[torch.Tensor, ...]:
     return grid, right, *(torch.cat([g[..., 1:, :], g[..., -1:, :]], dim=-2) for g in (grid, right))
 
 
+def _every_and_some(inside: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per map and block of ``inside (n, h, w)``: whether all four corners are inside, whether any is."""
+    a, b, c, d = _corners(inside)
+    return a & b & c & d, a | b | c | d
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A map index per output pixel, stored as one per piece plus the pixels decided one by one.
+
+    ``per_piece`` is -1 for "none" and for the pieces whose pixels are all listed in ``pixels``; a pixel
+    may be listed twice with the same map (``counted`` is then False for one of them).
+    """
+
+    per_piece: torch.Tensor  # (pieces along rows, pieces along columns) int64
+    pixels: torch.Tensor  # (m,) flat output pixel indices
+    maps: torch.Tensor  # (m,) the map of each of them (-1: none)
+    counted: torch.Tensor  # (m,) bool
+    rows: _Axis
+    cols: _Axis
+
+    @classmethod
+    def whole(cls, per_pixel: torch.Tensor) -> Decision:
+        """A decision already taken at every output pixel, ``per_pixel (H, W)``."""
+        none = per_pixel.new_zeros(0, dtype=torch.long)
+        rows, cols = (_axis(size, size, per_pixel.device) for size in per_pixel.shape)
+        return cls(per_pixel.long(), none, none, none.bool(), rows, cols)
+
+    def areas(self, count: int) -> torch.Tensor:
+        """How many output pixels each of ``count`` maps gets, ``(count,)`` int64."""
+        pixels = (self.rows.count.view(-1, 1) * self.cols.count.view(1, -1)).flatten().double()
+        per_piece = torch.bincount(self.per_piece.flatten() + 1, pixels, minlength=count + 1)
+        one_by_one = torch.bincount(self.maps + 1, self.counted.double(), minlength=count + 1)
+        return (per_piece + one_by_one)[1:].long()
+
+    def map(self, values: torch.Tensor | None = None) -> torch.Tensor:
+        """``values[index]`` at every output pixel (the map index itself if ``None``), ``(H, W)``.
+
+        ``values[-1]`` is taken where no map is chosen.
+        """
+        per_piece = self.per_piece if values is None else values.take(self.per_piece)
+        # the columns first: copying whole rows afterwards is 4x faster than gathering columns
+        out = per_piece.index_select(1, self.cols.piece).index_select(0, self.rows.piece)
+        out.view(-1)[self.pixels] = self.maps if values is None else values.take(self.maps)
+        return out
+
+
 class Upsampling:
     """Decisions on ``maps (n, h, w)`` (non-negative) upsampled to ``size``, without upsampling them."""
 
     def __init__(self, maps: torch.Tensor, size: Size) -> None:
+        n, h, w = maps.shape
         self.maps, self.size = maps, size
-        self.rows = _axis(maps.shape[1], size[0], maps.device)
-        self.cols = _axis(maps.shape[2], size[1], maps.device)
+        self.per_pixel = maps.permute(1, 2, 0).reshape(h * w, n)  # (grid pixels, maps): a view if it can
+        if not (self.per_pixel.is_contiguous() or maps.is_contiguous()):
+            self.per_pixel = self.per_pixel.contiguous()
+        # element (pixel, map) of per_pixel is _flat[pixel * stride + map * map_stride]
+        self._flat = self.per_pixel.view(-1) if self.per_pixel.is_contiguous() else maps.view(-1)
+        self._strides = self.per_pixel.stride()
+        self.rows, self.cols = _axis(h, size[0], maps.device), _axis(w, size[1], maps.device)
 
     def argmax(self) -> torch.Tensor:
         """Index of the best upsampled map at each output pixel, ``(H, W)`` int64 (the first on ties)."""
+        return self.best().map()
+
+    def best(self) -> Decision:
+        """The best upsampled map at each output pixel (the first on ties), as a `Decision`."""
         n, h, w = self.maps.shape
-        per_pixel = self.maps.permute(1, 2, 0).reshape(h * w, n)  # a view for semantic's class scores
-        winner = per_pixel.max(dim=1).indices.view(h, w)  # the first of the best, like argmax
+        winner = self.per_pixel.max(dim=1).indices.view(h, w)  # the first of the best, like argmax
         a, b, c, d = _corners(winner)
-        owner = self._enlarge(winner)
-        blocks = ((a != b) | (a != c) | (a != d)).nonzero()  # the four corners disagree
-        corners = self._corner_indices(blocks)
-        values = torch.stack([per_pixel[i] for i in corners])  # (4, blocks, n)
+        undecided = (a != b) | (a != c) | (a != d)
+        pieces = self._pieces(undecided).nonzero()
+        corners = torch.cat(self._corner_indices(pieces))
+        values = self.per_pixel.index_select(0, corners).view(4, -1, n)  # (4, pieces, n)
         # a map can win only where it reaches the best map, which is above every map's lowest corner
         # value and above the mean of the four corners' winners (bilinear too)
         highest = values.amax(dim=0)
         margin = _MARGIN * highest.amax(dim=1, keepdim=True)
-        winners = torch.stack([winner.view(-1)[i] for i in corners]).T  # (blocks, 4)
-        mean = values.gather(2, winners.expand(4, -1, -1)).mean(dim=2, keepdim=True)  # (4, blocks, 1)
+        winners = winner.view(-1).index_select(0, corners).view(4, -1).T  # (pieces, 4)
+        mean = values.gather(2, winners.expand(4, -1, -1)).mean(dim=2, keepdim=True)  # (4, pieces, 1)
         can_win = (values >= mean - margin).any(dim=0)
         can_win &= highest >= values.amin(dim=0).amax(dim=1, keepdim=True) - margin
-        block, index = can_win.nonzero().unbind(1)  # sorted by block, then map
-        for entries, lengths, upsampled, pixels, inside in self._upsampled(
-            blocks, can_win.sum(dim=1), values[:, block, index]
-        ):
-            best = torch.segment_reduce(upsampled, "max", lengths=lengths).repeat_interleave(lengths, 0)
-            candidate = torch.where(upsampled == best, index[entries].view(-1, 1, 1).float(), n)
-            first_best = torch.segment_reduce(candidate, "min", lengths=lengths)
-            owner.view(-1)[pixels[inside]] = first_best[inside].long()
-        return owner
+        refined = []
+        for _, candidates, upsampled, where, inside in self._upsampled(pieces, can_win):
+            best, first_best = upsampled[0], candidates[0].expand_as(where)
+            for value, candidate in zip(upsampled[1:], candidates[1:], strict=True):
+                better = value > best  # strictly: on a tie the first of the best keeps the pixel
+                best, first_best = value.where(better, best), candidate.where(better, first_best)
+            refined.append((where.flatten(), first_best.flatten(), inside.flatten()))
+        return self._decision(self._pieces(winner.masked_fill(undecided, -1)), refined)
 
     def counts(self, threshold: float, *, strict: bool) -> torch.Tensor:
         """Per map, how many upsampled values are above (``strict``) or at least ``threshold``, ``(n,)``."""
-        every, some = self._every_and_some(self.maps > threshold if strict else self.maps >= threshold)
-        pixels = self.rows[3].view(-1, 1) * self.cols[3].view(1, -1)  # output pixels per block
-        counts = (every * pixels).flatten(1).sum(dim=1)
-        maps, rows, cols = (some & ~every).nonzero().unbind(1)  # blocks where a map crosses
-        blocks, corners = self._map_corners(maps, rows, cols)
-        for entries, _, upsampled, _, _ in self._upsampled(blocks, torch.ones_like(maps), corners):
-            hits = upsampled > threshold if strict else upsampled >= threshold
-            counts.index_add_(0, maps[entries], hits.flatten(1).sum(dim=1))
+        every, some = _every_and_some(self.maps > threshold if strict else self.maps >= threshold)
+        pixels = self.rows.block_count.view(-1, 1) * self.cols.block_count.view(1, -1)  # per block
+        exact = torch.float32 if self.size[0] * self.size[1] < 2**24 else torch.float64  # integer sums
+        counts = (every.flatten(1).view(torch.uint8).to(exact) @ pixels.flatten().to(exact)).long()
+        _, pieces, crossing = self._crossing(some & ~every)
+        for _, candidates, upsampled, _, inside in self._upsampled(pieces, crossing):
+            hits = ((upsampled > threshold if strict else upsampled >= threshold) & inside).sum(dim=1)
+            hits[1:] *= candidates[1:] != candidates[:-1]  # a repeated candidate is counted once
+            counts.index_add_(0, candidates.flatten(), hits.flatten())
         return counts
 
-    def last_above(self, threshold: float) -> torch.Tensor:
-        """Index of the last map whose upsampled value exceeds ``threshold``, ``(H, W)`` int64, -1 if none."""
-        if len(self.maps) == 0:
-            return torch.full(self.size, -1, dtype=torch.long, device=self.maps.device)
-        every, some = self._every_and_some(self.maps > threshold)
+    def last_above(self, threshold: float) -> Decision:
+        """The last map whose upsampled value exceeds ``threshold`` at each pixel (-1 if none)."""
+        every, some = _every_and_some(self.maps > threshold)
         order = torch.arange(len(self.maps), device=self.maps.device).view(-1, 1, 1)
-        last_inside = torch.where(every, order, -1).amax(dim=0)  # later maps paint over earlier ones
-        last = self._enlarge(last_inside)
-        # only the maps crossing the threshold in a block after the last one covering it can change it
-        crossing = some & ~every & (order > last_inside)
-        rows, cols, maps = crossing.permute(1, 2, 0).nonzero().unbind(1)  # sorted by block, then map
-        blocks, corners = self._map_corners(maps, rows, cols)
-        blocks, lengths = torch.unique_consecutive(blocks, dim=0, return_counts=True)
-        for entries, counts, upsampled, pixels, inside in self._upsampled(blocks, lengths, corners):
-            above = torch.where(upsampled > threshold, maps[entries].view(-1, 1, 1).float(), -1)
-            latest = torch.segment_reduce(above, "max", lengths=counts).long()
-            latest = torch.maximum(latest, last.view(-1)[pixels])
-            last.view(-1)[pixels[inside]] = latest[inside]
-        return last
+        none = torch.full(every.shape[1:], -1, device=every.device)  # (without any map)
+        last_inside = torch.where(every, order, -1).amax(dim=0) if len(order) else none
+        # only the maps crossing the threshold in a piece after the last one covering it can change it
+        changing, pieces, crossing = self._crossing(some & ~every & (order > last_inside))
+        last_inside, refined = self._pieces(last_inside), []
+        for part, candidates, upsampled, where, inside in self._upsampled(pieces, crossing):
+            above = torch.where(upsampled > threshold, candidates[:, None, :], -1).amax(dim=0)
+            latest = torch.maximum(above, last_inside[pieces[part, 0], pieces[part, 1]])
+            refined.append((where.flatten(), latest.flatten(), inside.flatten()))
+        return self._decision(last_inside.masked_fill(changing, -1), refined)
 
-    def _enlarge(self, per_block: torch.Tensor) -> torch.Tensor:
-        """Copy a per-block value ``(h, w)`` to every output pixel of the block, ``(H, W)``."""
-        return per_block.index_select(0, self.rows[0]).index_select(1, self.cols[0])
+    def _decision(self, per_piece: torch.Tensor, refined: list[tuple[torch.Tensor, ...]]) -> Decision:
+        """`Decision` from ``per_piece`` and the ``(pixels, maps, inside)`` of the refined pieces."""
+        none = per_piece.new_zeros(0)
+        columns = zip((none, none, none.bool()), *refined, strict=True)  # (pixels...), (maps...), (inside...)
+        return Decision(per_piece, *(torch.cat(parts) for parts in columns), self.rows, self.cols)
 
-    def _corner_indices(self, blocks: torch.Tensor) -> list[torch.Tensor]:
-        """Flat grid indices of the four corners of ``blocks (b, 2)`` (rows, columns)."""
+    def _pieces(self, per_block: torch.Tensor) -> torch.Tensor:
+        """Copy ``per_block (h, w, ...)`` to every piece of each block: ``(pieces down, across, ...)``."""
+        return per_block.index_select(0, self.rows.source).index_select(1, self.cols.source)
+
+    def _crossing(self, crossing: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """For ``crossing (n, h, w)`` (bool, per map and block): which pieces have a crossing map
+        ``(down, across)``, those pieces ``(p, 2)``, and which maps cross in each ``(p, n)``."""
+        n, h, w = crossing.shape
+        some = self._pieces(crossing.any(dim=0))
+        pieces = some.nonzero()
+        blocks = self.rows.source[pieces[:, 0]] * w + self.cols.source[pieces[:, 1]]
+        return some, pieces, crossing.permute(1, 2, 0).reshape(h * w, n).index_select(0, blocks)
+
+    def _corner_indices(self, pieces: torch.Tensor) -> list[torch.Tensor]:
+        """Flat grid indices of the four corners of ``pieces (p, 2)`` (rows, columns)."""
         _, h, w = self.maps.shape
-        top, left = blocks[:, 0] * w, blocks[:, 1]
-        bottom, right = (blocks[:, 0] + 1).clamp(max=h - 1) * w, (blocks[:, 1] + 1).clamp(max=w - 1)
-        return [top + left, top + right, bottom + left, bottom + right]
+        top, left = self.rows.source[pieces[:, 0]], self.cols.source[pieces[:, 1]]
+        bottom, right = (top + 1).clamp(max=h - 1) * w, (left + 1).clamp(max=w - 1)
+        return [top * w + left, top * w + right, bottom + left, bottom + right]
 
-    def _every_and_some(self, inside: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per map and block of ``inside (n, h, w)``: whether all four corners are inside, whether any is."""
-        a, b, c, d = _corners(inside)
-        return a & b & c & d, a | b | c | d
+    def _upsampled(self, pieces: torch.Tensor, candidates: torch.Tensor) -> Iterator[tuple]:
+        """Upsampled values of the ``candidates (p, n)`` (bool) at the output pixels of ``pieces (p, 2)``.
 
-    def _map_corners(self, maps: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> tuple:
-        """Blocks ``(e, 2)`` and the corner values ``(4, e)`` of map ``maps[i]`` in block ``i``."""
-        blocks, flat = torch.stack([rows, cols], dim=1), self.maps.flatten(1)
-        return blocks, torch.stack([flat[maps, i] for i in self._corner_indices(blocks)])
-
-    def _upsampled(
-        self, blocks: torch.Tensor, lengths: torch.Tensor, corners: torch.Tensor
-    ) -> Iterator[tuple[torch.Tensor, ...]]:
-        """Upsampled values at the output pixels of ``blocks (b, 2)``, ``lengths[i]`` maps in block i.
-
-        ``corners (4, e)`` are the maps' corner values, block after block. Yields, a few blocks at a
-        time, ``(entries (slice), lengths, values (e', R, C), pixels (b', R, C), inside (b', R, C))``:
-        flat output pixel indices, whether each is in its block, and -inf values for those that are not.
+        Yields, for a few pieces with the same number ``k`` of candidates at a time, ``(part (p',) their
+        rows in ``pieces``; candidates (k, p') map indices, ascending; values (k, S, p'); pixels (S, p')
+        flat output indices; inside (S, p'))``. The ``S`` slots cover the largest piece; in a smaller
+        piece the extra slots repeat its last row or column (``inside`` is False there). The pieces come
+        last: most operations then run along long rows.
         """
-        (_, row_weight, row_start, row_count), (_, col_weight, col_start, col_count) = self.rows, self.cols
-        if len(blocks) == 0:
-            return
-        most_rows, most_cols = int(row_count.max()), int(col_count.max())
-        step = max(1, _VALUES_AT_ONCE // (most_rows * most_cols * int(lengths.max())))
-        ends = torch.cumsum(lengths, 0).tolist()
-        for start in range(0, len(blocks), step):
-            part, counts = blocks[start : start + step], lengths[start : start + step]
-            entries = slice(ends[start] - int(lengths[start]), ends[min(start + step, len(blocks)) - 1])
-            rows = row_start[part[:, 0], None] + torch.arange(most_rows, device=blocks.device)  # (b', R)
-            cols = col_start[part[:, 1], None] + torch.arange(most_cols, device=blocks.device)  # (b', C)
-            inside = (rows < (row_start + row_count)[part[:, 0], None])[:, :, None] & (
-                cols < (col_start + col_count)[part[:, 1], None]
-            )[:, None, :]
-            rows, cols = rows.clamp(max=self.size[0] - 1), cols.clamp(max=self.size[1] - 1)
-            wy = row_weight[rows].repeat_interleave(counts, 0)[:, :, None]
-            wx = col_weight[cols].repeat_interleave(counts, 0)[:, None, :]
-            a, b, c, d = (corner[entries, None, None] for corner in corners)
-            values = (a * (1 - wx) + b * wx) * (1 - wy) + (c * (1 - wx) + d * wx) * wy
-            values.masked_fill_(~inside.repeat_interleave(counts, 0), -torch.inf)
-            yield entries, counts, values, rows[:, :, None] * self.size[1] + cols[:, None, :], inside
+        rows, cols, width = self.rows, self.cols, self.size[1]
+        most_rows, most_cols = int(rows.count.max()), int(cols.count.max())
+        slot_row = torch.arange(most_rows, device=pieces.device).repeat_interleave(most_cols).view(-1, 1)
+        slot_col = torch.arange(most_cols, device=pieces.device).repeat(most_rows).view(-1, 1)
+        count = candidates.sum(dim=1)
+        order = torch.argsort(count, stable=True)  # pieces with about as many candidates together
+        pieces, count = pieces[order], count[order]
+        maps = candidates[order].nonzero()[:, 1]  # ascending per piece, piece after piece
+        first = torch.cumsum(count, 0) - count
+        # where each slot of each piece falls, once for all pieces
+        row_count, col_count = rows.count[pieces[:, 0]], cols.count[pieces[:, 1]]
+        inside = (slot_row < row_count) & (slot_col < col_count)  # (S, p)
+        y = rows.start[pieces[:, 0]] + torch.minimum(slot_row, row_count - 1)
+        x = cols.start[pieces[:, 1]] + torch.minimum(slot_col, col_count - 1)
+        wy, wx = rows.weight.take(y), cols.weight.take(x)
+        pixels = y * width + x
+        corners = torch.stack(self._corner_indices(pieces)) * self._strides[0]  # (4, p) offsets
+        # pieces with 2 candidates, then 3-4, 5-8, ...: each group padded by repeating its last candidate
+        sizes = count.clamp(min=1).log2().ceil().exp2().long()
+        end = 0
+        for k, group in torch.stack(torch.unique_consecutive(sizes, return_counts=True), 1).tolist():
+            start, end = end, end + group
+            step = max(1, _VALUES_AT_ONCE // (k * most_rows * most_cols))
+            for lo in range(start, end, step):
+                part = slice(lo, min(lo + step, end))
+                rank = torch.minimum(torch.arange(k, device=maps.device).view(-1, 1), count[part] - 1)
+                which = maps[first[part] + rank]  # (k, p')
+                a, b, c, d = self._flat.take(corners[:, None, part] + which * self._strides[1])[:, :, None, :]
+                top, bottom, weight = wy[:, part], 1 - wy[:, part], wx[:, part]
+                values = (a * (1 - weight) + b * weight) * bottom + (c * (1 - weight) + d * weight) * top
+                yield order[part], which, values, pixels[:, part], inside[:, part]
 
 
 class PlainUpsampling(Upsampling):
     """What `Upsampling` computes, the slow way: upsample every map, then decide (tests, benchmark)."""
 
-    def argmax(self) -> torch.Tensor:
-        return resize(self.maps, self.size).argmax(dim=0)
+    def best(self) -> Decision:
+        return Decision.whole(resize(self.maps, self.size).argmax(dim=0))
 
     def counts(self, threshold: float, *, strict: bool) -> torch.Tensor:
         upsampled = resize(self.maps, self.size)
         return (upsampled > threshold if strict else upsampled >= threshold).flatten(1).sum(dim=1)
 
-    def last_above(self, threshold: float) -> torch.Tensor:
-        return last_mask_index(resize(self.maps, self.size) > threshold)
+    def last_above(self, threshold: float) -> Decision:
+        return Decision.whole(last_mask_index(resize(self.maps, self.size) > threshold))

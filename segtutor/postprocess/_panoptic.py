@@ -8,7 +8,7 @@ import torch
 
 from segtutor.postprocess import _eomt
 from segtutor.postprocess._inputs import Size, read_batch
-from segtutor.postprocess._near_boundaries import Upsampling
+from segtutor.postprocess._near_boundaries import Decision, Upsampling
 from segtutor.postprocess._steps import (
     exceeds,
     resize_like_transformers_mask2former,
@@ -69,9 +69,16 @@ def panoptic(
     its id counter from the fused id, so two different segments can share an id).
     """
     if compatible and _eomt.is_eomt(outputs):
-        return _eomt.panoptic_like_transformers(
-            outputs, target_sizes, size, threshold=threshold, mask_threshold=mask_threshold,
-            overlap_mask_area_threshold=overlap_mask_area_threshold, label_ids_to_fuse=label_ids_to_fuse,
+        stuff = None if label_ids_to_fuse is None else list(label_ids_to_fuse)
+        return _eomt.like_transformers(
+            "panoptic",
+            outputs,
+            target_sizes,
+            size,
+            threshold=threshold,
+            mask_threshold=mask_threshold,
+            overlap_mask_area_threshold=overlap_mask_area_threshold,
+            stuff_classes=stuff,
         )
     batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible, size=size)
     fuse = set(label_ids_to_fuse or ())
@@ -93,31 +100,31 @@ def panoptic(
             )
         else:  # weighted on the mask grid; upsampled values computed only near the borders between masks
             upsampling = Upsampling(mask_logits.sigmoid().mul_(scores.view(-1, 1, 1)), size)
-            owner, mask_area = upsampling.argmax(), upsampling.counts(mask_threshold, strict=False)
+            owner, mask_area = upsampling.best(), upsampling.counts(mask_threshold, strict=False)
         # validity: a query keeps its segment only if it won most of its own mask
-        won_area = torch.bincount(owner.flatten(), minlength=len(scores))
+        won_area = owner.areas(len(scores))
         won_most = exceeds(won_area / mask_area, overlap_mask_area_threshold, strict=True)
         valid = (won_area > 0) & (mask_area > 0) & won_most
         # ids: one per valid query, shared by the queries of a fused class
         ids, segments_info = _segment_ids(labels.tolist(), scores.tolist(), valid.tolist(), fuse, compatible)
         id_type = torch.int32 if compatible else torch.int64  # transformers' map is int32
-        id_of_query = torch.tensor(ids, dtype=id_type, device=owner.device)
-        segmentation = id_of_query.index_select(0, owner.view(-1)).view(owner.shape)
+        segmentation = owner.map(torch.tensor(ids, dtype=id_type, device=scores.device))
         results.append({"segmentation": segmentation, "segments_info": segments_info})
     return results
 
 
 def _owner_and_mask_area_like_transformers(
     mask_logits: torch.Tensor, scores: torch.Tensor, size: Size, mask_threshold: float, mask2former: bool
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """transformers' winning query per pixel ``(H, W)`` and mask area per query ``(k,)``, both int64.
+) -> tuple[Decision, torch.Tensor]:
+    """transformers' winning query per pixel ``(H, W)`` and mask area per query ``(k,)`` (int64).
 
     Its steps on the kept queries only: (Mask2Former: resize to 384x384), sigmoid, resize, weight by
     the score, argmax; the mask area is counted on the score-weighted probabilities.
     """
     if mask2former:
         mask_logits = resize_like_transformers_mask2former(mask_logits)
-    return resized_argmax(mask_logits.sigmoid(), size, scores, mask_threshold)
+    owner, mask_area = resized_argmax(mask_logits.sigmoid(), size, scores, mask_threshold)
+    return Decision.whole(owner), mask_area
 
 
 def _segment_ids(

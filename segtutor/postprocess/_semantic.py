@@ -12,6 +12,8 @@ from segtutor.postprocess._inputs import Batch, read_batch
 from segtutor.postprocess._near_boundaries import Upsampling
 from segtutor.postprocess._steps import resize, resize_like_transformers_mask2former, resized_argmax
 
+_PIXELS_AT_ONCE = 2048  # mask pixels whose class scores are computed together
+
 
 def semantic(
     outputs: object,
@@ -64,11 +66,9 @@ def semantic(
     size of the mask grid showing the image.
     """
     if compatible and _eomt.is_eomt(outputs):
-        if return_segmentation_scores:
-            raise ValueError(
-                "compatible=True with EoMT outputs returns maps only: drop return_segmentation_scores."
-            )
-        return _eomt.semantic_like_transformers(outputs, target_sizes, size)
+        return _eomt.like_transformers(
+            "semantic", outputs, target_sizes, size, return_segmentation_scores=return_segmentation_scores
+        )
     batch = read_batch(outputs, target_sizes, pixel_mask, processed_sizes, compatible=compatible, size=size)
     results = []
     for scores, size in zip(_class_scores(batch, compatible), batch.target_sizes, strict=True):
@@ -101,7 +101,21 @@ def _class_scores(batch: Batch, compatible: bool) -> list[torch.Tensor]:
         else:
             mask_probs = batch.mask_logits.sigmoid()
         return list(torch.einsum("bqc, bqhw -> bchw", class_probs, mask_probs))
-    return [  # (h * w, Q) @ (Q, K): one matrix product per image, the scores stored pixel by pixel
-        (mask_logits.sigmoid().flatten(1).T @ probs).T.view(-1, *mask_logits.shape[1:])
+    return [  # the same votes, image by image on the part of the mask grid that shows it
+        _pixel_scores(mask_logits, probs)
         for probs, (_, mask_logits, _) in zip(class_probs, batch.images(), strict=True)
     ]
+
+
+def _pixel_scores(mask_logits: torch.Tensor, class_probs: torch.Tensor) -> torch.Tensor:
+    """``sum_q class_probs[q, c] * sigmoid(mask_logits[q])`` as ``(K, h, w)``, stored pixel by pixel.
+
+    A few thousand pixels at a time, so that each block of mask probabilities is multiplied while it is
+    still in the CPU cache (on a 208x408 grid, 200 queries, 133 classes: 1.2x faster than one product).
+    """
+    flat = mask_logits.flatten(1)  # (Q, h * w)
+    scores = flat.new_empty(flat.shape[1], class_probs.shape[1])
+    for start in range(0, flat.shape[1], _PIXELS_AT_ONCE):
+        pixels = slice(start, start + _PIXELS_AT_ONCE)
+        torch.matmul(flat[:, pixels].sigmoid().T, class_probs, out=scores[pixels])
+    return scores.T.view(-1, *mask_logits.shape[1:])

@@ -1,7 +1,6 @@
-"""EoMT outputs: compatible mode equals EomtImageProcessor's post-processing; default mode crops its canvas.
+"""EoMT outputs: compatible mode is EomtImageProcessor's post-processing; default mode crops its canvas.
 
-Compatible mode calls the same torch operations on the same tensors in the same process as transformers,
-so the comparisons are exact on every CPU.
+Compatible mode calls the processor's own methods: these tests check that every option reaches them.
 """
 
 from __future__ import annotations
@@ -29,8 +28,9 @@ def test_panoptic_equals_transformers_in_compatible_mode(synthetic, targets, see
     expected = _processor().post_process_panoptic_segmentation(
         outputs, target_sizes=targets, threshold=0.8, stuff_classes=stuff
     )
-    got = panoptic(outputs, target_sizes=targets, size=SIZE, threshold=0.8, label_ids_to_fuse=stuff,
-                   compatible=True)
+    got = panoptic(
+        outputs, target_sizes=targets, size=SIZE, threshold=0.8, label_ids_to_fuse=stuff, compatible=True
+    )
     for ours, theirs in zip(got, expected, strict=True):
         assert ours["segments_info"] == theirs["segments_info"]
         assert ours["segmentation"].dtype == theirs["segmentation"].dtype
@@ -63,6 +63,17 @@ def test_semantic_equals_transformers_in_compatible_mode(synthetic, targets):
     got = semantic(outputs, target_sizes=targets, size=SIZE, compatible=True)
     for ours, theirs in zip(got, expected, strict=True):
         assert torch.equal(ours, theirs)
+
+
+def test_semantic_scores_in_compatible_mode_are_the_processors(synthetic):
+    outputs = synthetic("eomt", seed=4, batch=1, classes=5, mask_size=(32, 32))
+    expected = _processor().post_process_semantic_segmentation(
+        outputs, target_sizes=[(90, 128)], return_segmentation_scores=True
+    )[0]
+    got = semantic(
+        outputs, target_sizes=[(90, 128)], size=SIZE, return_segmentation_scores=True, compatible=True
+    )
+    assert torch.equal(got[0]["segmentation_scores"], expected["segmentation_scores"])
 
 
 def test_compatible_mode_needs_the_processor_size(synthetic):

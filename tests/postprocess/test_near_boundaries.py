@@ -57,7 +57,9 @@ def test_decisions_agree_with_upsampling_everything(kind, case, seed):
     fast, plain = Upsampling(maps, size), PlainUpsampling(maps, size)
     pixels = size[0] * size[1]
     assert (fast.argmax() == plain.argmax()).float().mean() >= AGREEMENT
-    assert (fast.last_above(0.5) == plain.last_above(0.5)).float().mean() >= AGREEMENT
+    assert (fast.last_above(0.5).map() == plain.last_above(0.5).map()).float().mean() >= AGREEMENT
+    won = torch.bincount(plain.argmax().flatten(), minlength=count)
+    assert (fast.best().areas(count) - won).abs().sum() <= (1 - AGREEMENT) * pixels
     for strict in (True, False):
         difference = (fast.counts(0.5, strict=strict) - plain.counts(0.5, strict=strict)).abs()
         assert difference.sum() <= (1 - AGREEMENT) * pixels
@@ -78,17 +80,18 @@ def test_far_from_boundaries_nothing_is_upsampled(monkeypatch):
     monkeypatch.setattr(
         Upsampling,
         "_upsampled",
-        lambda self, blocks, *args: seen.append(blocks) or original(self, blocks, *args),
+        lambda self, pieces, *args: seen.append(pieces) or original(self, pieces, *args),
     )
-    owner = Upsampling(maps, (80, 80)).argmax()
-    assert torch.equal(owner, PlainUpsampling(maps, (80, 80)).argmax())
-    assert torch.cat(seen)[:, 1].unique().tolist() == [3]  # only the blocks straddling the boundary
+    upsampling = Upsampling(maps, (80, 80))
+    assert torch.equal(upsampling.argmax(), PlainUpsampling(maps, (80, 80)).argmax())
+    straddling = upsampling.cols.source[torch.cat(seen)[:, 1]]
+    assert straddling.unique().tolist() == [3]  # only the blocks straddling the boundary
 
 
 def test_no_maps_give_empty_decisions():
     fast = Upsampling(torch.zeros(0, 5, 6), (20, 30))
     assert fast.counts(0.5, strict=True).shape == (0,)
-    assert torch.equal(fast.last_above(0.5), torch.full((20, 30), -1))
+    assert torch.equal(fast.last_above(0.5).map(), torch.full((20, 30), -1))
 
 
 @pytest.fixture
@@ -132,3 +135,32 @@ def test_default_mode_agrees_with_its_plain_reference_on_model_outputs(
     reference = task(outputs, target_sizes=sizes, pixel_mask=pixel_mask)
     for image in range(len(sizes)):
         assert _agrees(ours[image], reference[image])
+
+
+@pytest.mark.parametrize("source, size", [(96, 480), (208, 1024), (408, 2048), (7, 300), (40, 23), (5, 5)])
+def test_pieces_cover_every_output_pixel_once_and_stay_inside_their_block(source, size):
+    axis = _near_boundaries._axis(source, size, torch.device("cpu"))
+    assert torch.equal(axis.start + axis.count, torch.cat([axis.start[1:], torch.tensor([size])]))
+    assert axis.start[0] == 0 and int(axis.count.min()) >= 1
+    assert int(axis.count.max()) <= -(-size // source)  # at most ceil(scale) pixels long
+    # every pixel of a piece lies between the piece's grid pixel and the next, as interpolate puts it
+    position = ((torch.arange(size) + 0.5) * source / size - 0.5).clamp(min=0).floor().long()
+    assert torch.equal(axis.source[axis.piece], position)
+    assert torch.equal(axis.block_count, torch.bincount(position, minlength=source))
+
+
+def test_class_scores_are_computed_in_chunks_without_changing_them():
+    g = torch.Generator().manual_seed(0)
+    mask_logits, class_probs = torch.randn(9, 48, 64, generator=g) * 4, torch.rand(9, 5, generator=g)
+    scores = _semantic._pixel_scores(mask_logits, class_probs)  # 3,072 pixels: two chunks
+    expected = torch.einsum("qc, qhw -> chw", class_probs, mask_logits.sigmoid())
+    assert scores.shape == (5, 48, 64)
+    torch.testing.assert_close(scores, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_areas_count_the_pixels_each_map_wins():
+    maps = _maps("sharp", 9, (24, 32), seed=4)
+    won = Upsampling(maps, (97, 130)).best()
+    plain = torch.bincount(PlainUpsampling(maps, (97, 130)).argmax().flatten(), minlength=9)
+    assert int(won.areas(9).sum()) == 97 * 130
+    assert (won.areas(9) - plain).abs().sum() <= (1 - AGREEMENT) * 97 * 130
