@@ -66,7 +66,7 @@ if "google.colab" in sys.modules:
     if not os.path.isdir(TARGET):
         setup_step('git clone', ['git', 'clone', '--depth', '1', '--branch', __BRANCH__, REPOSITORY, TARGET],
                    f'check the internet connection and that {REPOSITORY} exists (a fork: set REPOSITORY '
-                   'in segtutor/colab.py, run `python -m segtutor.colab --write`), then run this cell again.')
+                   'in segtutor/paths.py, run `python -m segtutor.colab --write`), then run this cell again.')
         try:
             setup_step('pip install', [sys.executable, '-m', 'pip', 'install', '--quiet', TARGET],
                        'read pip\'s error in this message, then run this cell again (it clones afresh).')
