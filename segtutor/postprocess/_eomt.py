@@ -38,14 +38,18 @@ def canvas_and_image(size: Mapping[str, int] | None, target: Size) -> tuple[Size
     """
     from transformers.image_transforms import get_size_with_aspect_ratio
 
+    _require_size(size)
+    canvas = (int(size["shortest_edge"]), int(size.get("longest_edge") or size["shortest_edge"]))
+    shown = get_size_with_aspect_ratio(tuple(target), size["shortest_edge"], size.get("longest_edge"))
+    return canvas, (int(shown[0]), int(shown[1]))
+
+
+def _require_size(size: Mapping[str, int] | None) -> None:
     if not size or "shortest_edge" not in size:
         raise ValueError(
             "EoMT outputs need the processor's size (e.g. {'shortest_edge': 640, 'longest_edge': 640}) to "
             f"find each image on the padded canvas; got size={size!r}. Fix: pass size=processor.size."
         )
-    canvas = (int(size["shortest_edge"]), int(size.get("longest_edge") or size["shortest_edge"]))
-    shown = get_size_with_aspect_ratio(tuple(target), size["shortest_edge"], size.get("longest_edge"))
-    return canvas, (int(shown[0]), int(shown[1]))
 
 
 def like_transformers(
@@ -60,7 +64,7 @@ def like_transformers(
 
     if target_sizes is None:
         raise ValueError("EoMT's post-processing needs target_sizes, the original (height, width) per image.")
-    canvas_and_image(size, (1, 1))  # the clear error when size is missing
+    _require_size(size)
     targets = [
         tuple(int(v) for v in (s.tolist() if isinstance(s, torch.Tensor) else s)) for s in target_sizes
     ]
